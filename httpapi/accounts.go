@@ -1,0 +1,209 @@
+package httpapi
+
+import (
+	"net/http"
+
+	"github.com/memberd/memberd"
+	"github.com/memberd/memberd/service"
+	"github.com/memberd/memberd/wire"
+)
+
+// Companies, users, members and payments.
+
+func (s *Server) accountRoutes() {
+	s.Handle("GET /api/v1/companies", []string{memberd.PermCompanyBasicRead}, s.listCompanies)
+	s.Handle("POST /api/v1/companies", []string{memberd.PermCompanyCreate}, s.createCompany)
+	s.Handle("GET /api/v1/companies/{id}", []string{memberd.PermCompanyBasicRead}, s.getCompany)
+	s.Handle("POST /api/v1/companies/{id}/api_keys", []string{memberd.PermCompanyManageAPIKeys}, s.createAPIKey)
+
+	s.Handle("GET /api/v1/users/{id}", nil, s.getUser)
+	s.Handle("GET /api/v1/users/{id}/access/{resource_id}", []string{memberd.PermMemberBasicRead}, s.checkAccess)
+
+	s.Handle("GET /api/v1/members", []string{memberd.PermMemberBasicRead}, s.listMembers)
+	s.Handle("GET /api/v1/members/{id}", []string{memberd.PermMemberBasicRead}, s.getMember)
+
+	s.Handle("GET /api/v1/payments", []string{memberd.PermPaymentBasicRead}, s.listPayments)
+	s.Handle("GET /api/v1/payments/{id}", []string{memberd.PermPaymentBasicRead}, s.getPayment)
+	s.Handle("POST /api/v1/payments/{id}/retry", []string{memberd.PermPaymentManage}, s.retryPayment)
+	s.Handle("POST /api/v1/payments/{id}/void", []string{memberd.PermPaymentManage}, s.voidPayment)
+}
+
+func (s *Server) listCompanies(r *http.Request, k *memberd.APIKey) (any, error) {
+	q := readQuery(r, append(pageParams, "parent_company_id", "created_after", "created_before")...)
+	parent := q.string("parent_company_id")
+	if parent == "" {
+		parent = k.CompanyID
+	} else if parent != k.CompanyID {
+		q.fail(memberd.NotFound("Company", parent))
+	}
+	p := q.page("created_at")
+	if q.err != nil {
+		return nil, q.err
+	}
+	page, err := s.svc.ListCompanies(r.Context(), parent, p)
+	if err != nil {
+		return nil, err
+	}
+	return wire.NewPage(page, func(c *memberd.Company) wire.Company { return s.svc.Renderer().Company(c) }), nil
+}
+
+func (s *Server) createCompany(r *http.Request, k *memberd.APIKey) (any, error) {
+	b := readBody(r, []string{"title", "description", "metadata", "parent_company_id"}, "country", "email", "logo", "send_customer_emails")
+	p := service.CompanyParams{Title: b.requiredString("title"), ParentID: k.CompanyID}
+	if v := b.string("description"); v != nil {
+		p.Description = *v
+	}
+	p.Metadata, _ = b.metadata("metadata")
+	if err := ownCompany(k, b.string("parent_company_id")); err != nil {
+		b.fail(err)
+	}
+	if b.err != nil {
+		return nil, b.err
+	}
+	c, err := s.svc.CreateCompany(r.Context(), p)
+	if err != nil {
+		return nil, err
+	}
+	return s.svc.Renderer().Company(&c), nil
+}
+
+func (s *Server) getCompany(r *http.Request, k *memberd.APIKey) (any, error) {
+	c, err := s.svc.Company(r.Context(), k.CompanyID, r.PathValue("id"))
+	if err != nil {
+		return nil, err
+	}
+	return s.svc.Renderer().Company(&c), nil
+}
+
+// APIKeyCreated is the answer of POST /companies/{id}/api_keys.
+type APIKeyCreated struct {
+	ID          string   `json:"id"`
+	Name        *string  `json:"name"`
+	SecretKey   string   `json:"secret_key"`
+	Permissions []string `json:"permissions"`
+}
+
+func (s *Server) createAPIKey(r *http.Request, k *memberd.APIKey) (any, error) {
+	b := readBody(r, []string{"name", "permissions"})
+	name := b.string("name")
+	perms := b.strings("permissions")
+	if b.err != nil {
+		return nil, b.err
+	}
+	n := ""
+	if name != nil {
+		n = *name
+	}
+	key, secret, err := s.svc.CreateAPIKey(r.Context(), k.CompanyID, r.PathValue("id"), n, perms)
+	if err != nil {
+		return nil, err
+	}
+	return APIKeyCreated{ID: key.ID, Name: name, SecretKey: secret, Permissions: key.Permissions}, nil
+}
+
+func (s *Server) getUser(r *http.Request, k *memberd.APIKey) (any, error) {
+	q := readQuery(r, "account_id", "company_id")
+	if q.err != nil {
+		return nil, q.err
+	}
+	u, err := s.svc.User(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return nil, err
+	}
+	return s.svc.Renderer().User(&u, false), nil
+}
+
+// Access is the answer of GET /users/{id}/access/{resource_id}.
+type Access struct {
+	AccessLevel string `json:"access_level"`
+	HasAccess   bool   `json:"has_access"`
+}
+
+func (s *Server) checkAccess(r *http.Request, k *memberd.APIKey) (any, error) {
+	level, has, err := s.svc.Access(r.Context(), k.CompanyID, r.PathValue("id"), r.PathValue("resource_id"))
+	if err != nil {
+		return nil, err
+	}
+	return Access{level, has}, nil
+}
+
+func (s *Server) listMembers(r *http.Request, k *memberd.APIKey) (any, error) {
+	q := readQuery(r, append(pageParams, "company_id", "user_ids")...)
+	f := memberd.MemberFilter{CompanyID: companyParam(q, k, "company_id"), UserIDs: q.strings("user_ids")}
+	p := q.page("created_at", "joined_at", "id")
+	if q.err != nil {
+		return nil, q.err
+	}
+	page, err := s.svc.ListMembers(r.Context(), f, p)
+	if err != nil {
+		return nil, err
+	}
+	email := k.Can(memberd.PermMemberEmailRead)
+	return wire.NewPage(page, func(m *memberd.Member) wire.Member { return s.svc.Renderer().Member(m, email, false) }), nil
+}
+
+func (s *Server) getMember(r *http.Request, k *memberd.APIKey) (any, error) {
+	m, err := s.svc.Member(r.Context(), k.CompanyID, r.PathValue("id"))
+	if err != nil {
+		return nil, err
+	}
+	return s.svc.Renderer().Member(&m, k.Can(memberd.PermMemberEmailRead), true), nil
+}
+
+var receiptStatuses = []string{"draft", "open", "paid", "pending", "uncollectible", "unresolved", "void"}
+
+func (s *Server) listPayments(r *http.Request, k *memberd.APIKey) (any, error) {
+	q := readQuery(r, append(pageParams, "company_id", "membership_ids", "billing_reasons", "currencies", "plan_ids", "product_ids",
+		"statuses", "substatuses", "created_after", "created_before", "include_free")...)
+	f := memberd.PaymentFilter{
+		CompanyID:      companyParam(q, k, "company_id"),
+		MembershipIDs:  q.strings("membership_ids"),
+		BillingReasons: q.enums("billing_reasons", memberd.BillingReasons),
+		Currencies:     q.strings("currencies"),
+		PlanIDs:        q.strings("plan_ids"),
+		ProductIDs:     q.strings("product_ids"),
+		Statuses:       q.enums("statuses", receiptStatuses),
+		Substatuses:    q.strings("substatuses"),
+		CreatedAfter:   q.time("created_after"),
+		CreatedBefore:  q.time("created_before"),
+	}
+	q.bool("include_free") // memberd makes no payment for a free charge
+	p := q.page("created_at", "paid_at", "final_amount")
+	if q.err != nil {
+		return nil, q.err
+	}
+	page, err := s.svc.ListPayments(r.Context(), f, p)
+	if err != nil {
+		return nil, err
+	}
+	email := k.Can(memberd.PermMemberEmailRead)
+	return wire.NewPage(page, func(p *memberd.Payment) wire.Payment { return s.svc.Renderer().Payment(p, email) }), nil
+}
+
+func (s *Server) payment(k *memberd.APIKey, p memberd.Payment, err error) (any, error) {
+	if err != nil {
+		return nil, err
+	}
+	return s.svc.Renderer().Payment(&p, k.Can(memberd.PermMemberEmailRead)), nil
+}
+
+func (s *Server) getPayment(r *http.Request, k *memberd.APIKey) (any, error) {
+	p, err := s.svc.Payment(r.Context(), k.CompanyID, r.PathValue("id"))
+	return s.payment(k, p, err)
+}
+
+func (s *Server) retryPayment(r *http.Request, k *memberd.APIKey) (any, error) {
+	if b := readBody(r, nil); b.err != nil {
+		return nil, b.err
+	}
+	p, err := s.svc.RetryPayment(r.Context(), k.CompanyID, r.PathValue("id"))
+	return s.payment(k, p, err)
+}
+
+func (s *Server) voidPayment(r *http.Request, k *memberd.APIKey) (any, error) {
+	if b := readBody(r, nil); b.err != nil {
+		return nil, b.err
+	}
+	p, err := s.svc.VoidPayment(r.Context(), k.CompanyID, r.PathValue("id"))
+	return s.payment(k, p, err)
+}

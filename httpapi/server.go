@@ -1,0 +1,235 @@
+// Package httpapi serves Whop's REST API over memberd's service: the v1
+// surface at /api/v1 (what the official SDK speaks), memberd's test helpers,
+// and health checks. Handlers parse and validate parameters, call the
+// service, and render with package wire; errors are rendered in one place.
+package httpapi
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/memberd/memberd"
+	"github.com/memberd/memberd/service"
+	"github.com/memberd/memberd/wire"
+)
+
+// Server is the HTTP API.
+type Server struct {
+	svc         *service.Service
+	log         *slog.Logger
+	mux         *http.ServeMux
+	testHelpers bool
+}
+
+// Config configures the API.
+type Config struct {
+	Service *service.Service
+	Logger  *slog.Logger
+	// TestHelpers serves /api/v1/test_helpers.
+	TestHelpers bool
+}
+
+// New returns the API handler with every route registered.
+func New(c Config) *Server {
+	s := &Server{svc: c.Service, log: c.Logger, mux: http.NewServeMux(), testHelpers: c.TestHelpers}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	s.routes()
+	return s
+}
+
+// Mux returns the router, so other surfaces (legacy APIs, the dashboard)
+// can register on the same one.
+func (s *Server) Mux() *http.ServeMux { return s.mux }
+
+// ServeHTTP serves a request: request id, logging, panic recovery, routing.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	id := r.Header.Get("X-Request-Id")
+	if id == "" || len(id) > 64 {
+		id = newRequestID()
+	}
+	w.Header().Set("Request-Id", id)
+	rw := &statusWriter{ResponseWriter: w}
+	defer func() {
+		if p := recover(); p != nil {
+			s.log.Error("panic", "request_id", id, "panic", p, "stack", string(debug.Stack()))
+			if rw.status == 0 {
+				writeError(rw, r, memberd.Errorf(memberd.KindInternal, "", "", "panic"), s.log)
+			}
+		}
+		level := slog.LevelInfo
+		if rw.status >= 500 {
+			level = slog.LevelError
+		}
+		s.log.Log(r.Context(), level, "request", "request_id", id, "method", r.Method, "path", r.URL.Path,
+			"status", rw.status, "duration_ms", float64(time.Since(start).Microseconds())/1000, "bytes", rw.bytes)
+	}()
+	h, pattern := s.mux.Handler(r)
+	if pattern == "" {
+		// No route: answer in the API's error envelope rather than text.
+		rec := &statusWriter{ResponseWriter: discard{w.Header()}}
+		h.ServeHTTP(rec, r)
+		w.Header().Del("Content-Type")
+		if rec.status == http.StatusMethodNotAllowed {
+			writeError(rw, r, memberd.Errorf(memberd.KindInvalid, "method_not_allowed", "", "%s is not allowed on %s.", r.Method, r.URL.Path), s.log)
+			return
+		}
+		writeError(rw, r, memberd.Errorf(memberd.KindNotFound, "", "", "No such endpoint: %s %s.", r.Method, r.URL.Path), s.log)
+		return
+	}
+	s.mux.ServeHTTP(rw, r)
+}
+
+func newRequestID() string {
+	var b [12]byte
+	rand.Read(b[:])
+	return "req_" + hex.EncodeToString(b[:])
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	bytes  int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	n, err := w.ResponseWriter.Write(b)
+	w.bytes += n
+	return n, err
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// discard is a ResponseWriter that keeps nothing (but the header map it is
+// given): used to learn the status ServeMux picks for an unrouted request.
+type discard struct{ h http.Header }
+
+func (d discard) Header() http.Header         { return d.h }
+func (d discard) Write(b []byte) (int, error) { return len(b), nil }
+func (d discard) WriteHeader(int)             {}
+
+// Status sets the HTTP status of a successful response (default 200).
+type Status struct {
+	Code int
+	Body any
+}
+
+// apiFunc handles an authenticated request and returns what to render.
+type apiFunc func(r *http.Request, k *memberd.APIKey) (any, error)
+
+type keyContext struct{}
+
+// KeyFrom returns the API key that authenticated the request.
+func KeyFrom(ctx context.Context) (memberd.APIKey, bool) {
+	k, ok := ctx.Value(keyContext{}).(memberd.APIKey)
+	return k, ok
+}
+
+// Handle registers an endpoint that needs an API key carrying perms.
+func (s *Server) Handle(pattern string, perms []string, f apiFunc) {
+	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		k, err := s.authenticate(r)
+		if err == nil && !k.Can(perms...) {
+			err = memberd.Errorf(memberd.KindForbidden, "", "", "You do not have permission to access this resource (needs %s).", strings.Join(perms, ", "))
+		}
+		if err != nil {
+			writeError(w, r, err, s.log)
+			return
+		}
+		r = r.WithContext(context.WithValue(r.Context(), keyContext{}, k))
+		v, err := f(r, &k)
+		if err != nil {
+			writeError(w, r, err, s.log)
+			return
+		}
+		code := http.StatusOK
+		if st, ok := v.(Status); ok {
+			code, v = st.Code, st.Body
+		}
+		WriteJSON(w, code, v)
+	})
+}
+
+// authenticate reads the Bearer key.
+func (s *Server) authenticate(r *http.Request) (memberd.APIKey, error) {
+	h := r.Header.Get("Authorization")
+	secret, ok := strings.CutPrefix(h, "Bearer ")
+	if !ok {
+		secret, _ = strings.CutPrefix(h, "bearer ")
+	}
+	return s.svc.Authenticate(r.Context(), strings.TrimSpace(secret))
+}
+
+// WriteJSON writes v as the JSON response.
+func WriteJSON(w http.ResponseWriter, code int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		code = http.StatusInternalServerError
+		b = []byte(`{"error":{"type":"internal_server_error","message":"An unexpected error occurred","code":null,"param":null}}`)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	w.Write(append(b, '\n'))
+}
+
+var errorTypes = map[memberd.Kind]struct {
+	status int
+	typ    string
+}{
+	memberd.KindInvalid:      {http.StatusBadRequest, "invalid_request_error"},
+	memberd.KindUnauthorized: {http.StatusUnauthorized, "unauthorized"},
+	memberd.KindForbidden:    {http.StatusForbidden, "forbidden"},
+	memberd.KindNotFound:     {http.StatusNotFound, "not_found"},
+	memberd.KindRateLimited:  {http.StatusTooManyRequests, "rate_limited"},
+	memberd.KindConflict:     {http.StatusConflict, "idempotency_error"},
+	memberd.KindInternal:     {http.StatusInternalServerError, "internal_server_error"},
+}
+
+// ErrorStatus maps err to its HTTP status and Whop error body. Internal
+// errors get a generic message; their detail goes to the log only.
+func ErrorStatus(err error) (int, wire.ErrorBody) {
+	var e *memberd.Error
+	if !errors.As(err, &e) || e.Kind == memberd.KindInternal {
+		return http.StatusInternalServerError, wire.ErrorBody{Error: wire.ErrorDetail{Type: "internal_server_error", Message: "An unexpected error occurred"}}
+	}
+	t := errorTypes[e.Kind]
+	d := wire.ErrorDetail{Type: t.typ, Message: e.Message}
+	if e.Code != "" {
+		d.Code = &e.Code
+	}
+	if e.Param != "" {
+		d.Param = &e.Param
+	}
+	return t.status, wire.ErrorBody{Error: d}
+}
+
+func writeError(w http.ResponseWriter, r *http.Request, err error, log *slog.Logger) {
+	status, body := ErrorStatus(err)
+	if status == http.StatusInternalServerError {
+		log.Error("internal error", "method", r.Method, "path", r.URL.Path, "request_id", w.Header().Get("Request-Id"), "err", err)
+	}
+	if status == http.StatusTooManyRequests && w.Header().Get("Retry-After") == "" {
+		w.Header().Set("Retry-After", "1")
+	}
+	WriteJSON(w, status, body)
+}

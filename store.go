@@ -1,0 +1,235 @@
+package memberd
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"time"
+)
+
+// Store is memberd's storage. Both backends (sqlite, postgres) implement it
+// and pass the same conformance suite (storetest).
+type Store interface {
+	// View runs fn with read access.
+	View(ctx context.Context, fn func(Tx) error) error
+	// Update runs fn in one write transaction: everything fn writes commits
+	// together or not at all. State changes and their events always share one.
+	Update(ctx context.Context, fn func(Tx) error) error
+	// Ping checks that the database answers.
+	Ping(ctx context.Context) error
+	Close() error
+}
+
+// Tx is what a transaction can read and write. Lookups scoped by company
+// return ErrNotFound for another company's object, exactly as for a missing one.
+type Tx interface {
+	InsertCompany(ctx context.Context, c *Company) error
+	Company(ctx context.Context, id string) (Company, error)
+	// LockCompany reads the company and holds it until the transaction ends:
+	// clock advances of one company run one at a time.
+	LockCompany(ctx context.Context, id string) (Company, error)
+	UpdateCompany(ctx context.Context, c *Company) error
+	ListCompanies(ctx context.Context, parentID string, p PageRequest) (Page[Company], error)
+	// OldestCompanies returns up to limit companies, oldest first.
+	OldestCompanies(ctx context.Context, limit int) ([]Company, error)
+	// CompaniesWithDueWork lists companies (at most limit) that have
+	// memberships due at or before realNow plus their clock offset.
+	CompaniesWithDueWork(ctx context.Context, realNow time.Time, limit int) ([]Company, error)
+
+	InsertAPIKey(ctx context.Context, k *APIKey) error
+	APIKeyByHash(ctx context.Context, hash string) (APIKey, error)
+
+	InsertUser(ctx context.Context, u *User) error
+	User(ctx context.Context, id string) (User, error)
+	UserByUsername(ctx context.Context, username string) (User, error)
+
+	InsertMember(ctx context.Context, m *Member) error
+	Member(ctx context.Context, companyID, id string) (Member, error)
+	MemberByUser(ctx context.Context, companyID, userID string) (Member, error)
+	ListMembers(ctx context.Context, f MemberFilter, p PageRequest) (Page[Member], error)
+
+	InsertProduct(ctx context.Context, p *Product) error
+	Product(ctx context.Context, companyID, id string) (Product, error)
+	UpdateProduct(ctx context.Context, p *Product) error
+	DeleteProduct(ctx context.Context, companyID, id string, at time.Time) error
+	ListProducts(ctx context.Context, f ProductFilter, p PageRequest) (Page[Product], error)
+
+	InsertPlan(ctx context.Context, p *Plan) error
+	Plan(ctx context.Context, companyID, id string) (Plan, error)
+	UpdatePlan(ctx context.Context, p *Plan) error
+	DeletePlan(ctx context.Context, companyID, id string, at time.Time) error
+	ListPlans(ctx context.Context, f PlanFilter, p PageRequest) (Page[Plan], error)
+
+	InsertPromoCode(ctx context.Context, p *PromoCode) error
+	PromoCode(ctx context.Context, companyID, id string) (PromoCode, error)
+	UpdatePromoCode(ctx context.Context, p *PromoCode) error
+	ListPromoCodes(ctx context.Context, f PromoCodeFilter, p PageRequest) (Page[PromoCode], error)
+	// PromoCodeUsedBy reports whether userID has a membership that used the code.
+	PromoCodeUsedBy(ctx context.Context, promoCodeID, userID string) (bool, error)
+
+	InsertPaymentMethod(ctx context.Context, pm *PaymentMethod) error
+	PaymentMethod(ctx context.Context, companyID, id string) (PaymentMethod, error)
+	// DefaultPaymentMethod is the user's newest method with the company.
+	DefaultPaymentMethod(ctx context.Context, companyID, userID string) (PaymentMethod, error)
+
+	InsertMembership(ctx context.Context, m *Membership) error
+	// Membership reads a membership with its related titles and user.
+	Membership(ctx context.Context, companyID, id string) (Membership, error)
+	// LockMembership is Membership held for update until the transaction ends.
+	LockMembership(ctx context.Context, companyID, id string) (Membership, error)
+	UpdateMembership(ctx context.Context, m *Membership) error
+	ListMemberships(ctx context.Context, f MembershipFilter, p PageRequest) (Page[Membership], error)
+	CountMemberships(ctx context.Context, f MembershipFilter) (int, error)
+	// DueMemberships locks and returns up to limit memberships of the company
+	// ("" for all) whose due time is at or before until, earliest first. With
+	// skipLocked, rows another transaction holds are passed over.
+	DueMemberships(ctx context.Context, companyID string, until time.Time, limit int, skipLocked bool) ([]Membership, error)
+
+	// SavePayment inserts the payment, or updates it if it exists.
+	SavePayment(ctx context.Context, p *Payment) error
+	Payment(ctx context.Context, companyID, id string) (Payment, error)
+	ListPayments(ctx context.Context, f PaymentFilter, p PageRequest) (Page[Payment], error)
+
+	// InsertEvents appends events to the outbox.
+	InsertEvents(ctx context.Context, evs []Event) error
+	ListEvents(ctx context.Context, f EventFilter) ([]Event, error)
+}
+
+// MembershipFilter selects memberships; empty fields do not filter.
+type MembershipFilter struct {
+	CompanyID     string
+	Statuses      []Status
+	CancelOptions []string
+	PlanIDs       []string
+	ProductIDs    []string
+	PromoCodeIDs  []string
+	UserIDs       []string
+	CreatedAfter  *time.Time
+	CreatedBefore *time.Time
+}
+
+// PaymentFilter selects payments.
+type PaymentFilter struct {
+	CompanyID      string
+	MembershipIDs  []string
+	Statuses       []string
+	Substatuses    []string
+	BillingReasons []string
+	PlanIDs        []string
+	ProductIDs     []string
+	Currencies     []string
+	CreatedAfter   *time.Time
+	CreatedBefore  *time.Time
+}
+
+// ProductFilter selects products.
+type ProductFilter struct {
+	CompanyID    string
+	Visibilities []string
+}
+
+// PlanFilter selects plans.
+type PlanFilter struct {
+	CompanyID     string
+	ProductIDs    []string
+	PlanTypes     []string
+	Visibilities  []string
+	CreatedAfter  *time.Time
+	CreatedBefore *time.Time
+}
+
+// PromoCodeFilter selects promo codes.
+type PromoCodeFilter struct {
+	CompanyID  string
+	Status        string
+	ProductIDs    []string
+	CreatedAfter  *time.Time
+	CreatedBefore *time.Time
+}
+
+// MemberFilter selects members.
+type MemberFilter struct {
+	CompanyID string
+	UserIDs   []string
+}
+
+// EventFilter selects events, oldest first.
+type EventFilter struct {
+	CompanyID    string
+	MembershipID string // events about the membership and its payments
+	AfterSeq     int64
+	Limit        int
+}
+
+// Page sizes of cursor lists.
+const (
+	DefaultPageSize = 20
+	MaxPageSize     = 100
+)
+
+// PageRequest asks for one page of a cursor list: the First items after
+// After, or the Last items before Before, in Order.
+type PageRequest struct {
+	First  int
+	Last   int
+	After  *Cursor
+	Before *Cursor
+	Order  string // a column the list can sort by; "" for its default
+	Desc   bool
+}
+
+// Page is one page of a list: the items, each item's cursor, and whether
+// more items exist on either side.
+type Page[T any] struct {
+	Items   []T
+	Cursors []Cursor
+	HasNext bool
+	HasPrev bool
+}
+
+// Cursor is a position in a list: the sort value and the row sequence that
+// breaks ties. It is opaque to clients.
+type Cursor struct {
+	Order string
+	Value any // int64 or string, depending on Order
+	Seq   int64
+}
+
+type cursorJSON struct {
+	O string          `json:"o"`
+	V json.RawMessage `json:"v"`
+	S int64           `json:"s"`
+}
+
+// Encode renders the cursor as an opaque URL-safe string.
+func (c Cursor) Encode() string {
+	v, _ := json.Marshal(c.Value)
+	b, _ := json.Marshal(cursorJSON{O: c.Order, V: v, S: c.Seq})
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// DecodeCursor parses a cursor made by Encode. Whether it fits the list and
+// order it is used with is checked by the store, which knows the sort column.
+func DecodeCursor(param, s string) (*Cursor, error) {
+	bad := Invalid(param, "%s is not a valid cursor.", param)
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return nil, bad
+	}
+	var cj cursorJSON
+	if err := json.Unmarshal(b, &cj); err != nil || cj.S <= 0 {
+		return nil, bad
+	}
+	c := &Cursor{Order: cj.O, Seq: cj.S}
+	var n int64
+	var str string
+	switch {
+	case json.Unmarshal(cj.V, &n) == nil:
+		c.Value = n
+	case json.Unmarshal(cj.V, &str) == nil:
+		c.Value = str
+	default:
+		return nil, bad
+	}
+	return c, nil
+}
