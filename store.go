@@ -140,7 +140,7 @@ type PlanFilter struct {
 
 // PromoCodeFilter selects promo codes.
 type PromoCodeFilter struct {
-	CompanyID  string
+	CompanyID     string
 	Status        string
 	ProductIDs    []string
 	CreatedAfter  *time.Time
