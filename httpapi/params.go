@@ -162,9 +162,19 @@ func (b *body) clearableInt(name string) *int {
 	return b.int(name)
 }
 
-func parseInt(v json.RawMessage) (int, error) {
+// number reads a JSON number literal; json.Number alone would also take a
+// string such as "7".
+func number(v json.RawMessage) (json.Number, error) {
 	var f json.Number
-	if err := json.Unmarshal(v, &f); err != nil {
+	if len(v) == 0 || v[0] == '"' {
+		return f, errors.New("not a number")
+	}
+	return f, json.Unmarshal(v, &f)
+}
+
+func parseInt(v json.RawMessage) (int, error) {
+	f, err := number(v)
+	if err != nil {
 		return 0, err
 	}
 	if n, err := f.Int64(); err == nil && n >= math.MinInt32 && n <= math.MaxInt32 {
@@ -198,8 +208,8 @@ func (b *body) money(name string) *memberd.Money {
 	if !ok || isNull(v) {
 		return nil
 	}
-	var f json.Number
-	if json.Unmarshal(v, &f) != nil {
+	f, err := number(v)
+	if err != nil {
 		b.fail(memberd.Invalid(name, "%s must be a number.", name))
 		return nil
 	}

@@ -88,10 +88,16 @@ func (s *Server) checkout(r *http.Request, k *memberd.APIKey) (any, error) {
 	return s.membership(k, m, err)
 }
 
-// Clock is the answer of the clock helpers.
+// Clock is the answer of GET /test_helpers/clock.
 type Clock struct {
+	Now wire.Time `json:"now"`
+}
+
+// Advanced is the answer of POST /test_helpers/clock/advance: the clock's
+// new time and every event the work on the way fired, in order.
+type Advanced struct {
 	Now    wire.Time    `json:"now"`
-	Events []EventBrief `json:"events,omitempty"`
+	Events []EventBrief `json:"events"`
 }
 
 // EventBrief names an event the clock fired: {id, type, data: {id}}.
@@ -150,7 +156,7 @@ func (s *Server) advanceClock(r *http.Request, k *memberd.APIKey) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := Clock{Now: wire.Time(now), Events: make([]EventBrief, len(evs))}
+	out := Advanced{Now: wire.Time(now), Events: make([]EventBrief, len(evs))}
 	for i, e := range evs {
 		out.Events[i] = EventBrief{e.ID, e.Type, wire.ID{ID: e.ObjectID}, wire.Time(e.CreatedAt)}
 	}

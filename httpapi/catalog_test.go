@@ -1,0 +1,249 @@
+package httpapi_test
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestProducts(t *testing.T) {
+	e := newEnv(t)
+	r := e.call("POST", "/api/v1/products", map[string]any{"title": "Course", "description": "d", "metadata": map[string]any{"k": "v"},
+		"account_id": e.company, "custom_cta": "join"}).want(t, 200)
+	id := r.str("id")
+	if !strings.HasPrefix(id, "prod_") || len(id) != 18 || r.str("title") != "Course" || r.str("company.id") != e.company ||
+		r.str("metadata.k") != "v" || r.str("visibility") != "visible" || r.str("owner_user.id") == "" {
+		t.Errorf("create %s", r.Body)
+	}
+	e.call("POST", "/api/v1/products", map[string]any{"title": "By company_id", "company_id": e.company}).want(t, 200)
+	e.call("POST", "/api/v1/products", map[string]any{}).wantError(t, 400, "parameter_missing", "title")
+	e.call("POST", "/api/v1/products", map[string]any{"title": strings.Repeat("x", 81)}).wantError(t, 400, "parameter_invalid", "title")
+	e.call("POST", "/api/v1/products", map[string]any{"title": "x", "visibility": "secret"}).wantError(t, 400, "parameter_invalid", "visibility")
+	e.call("POST", "/api/v1/products", map[string]any{"title": "x", "colour": "red"}).wantError(t, 400, "parameter_unknown", "colour")
+
+	r = e.call("PATCH", "/api/v1/products/"+id, map[string]any{"title": "Course 2", "description": nil}).want(t, 200)
+	if r.str("title") != "Course 2" || r.get("description") != nil || r.str("metadata.k") != "v" {
+		t.Errorf("update %s", r.Body)
+	}
+	if r := e.call("GET", "/api/v1/products/"+id, nil).want(t, 200); r.str("title") != "Course 2" {
+		t.Errorf("retrieve %s", r.Body)
+	}
+	for _, q := range []string{"", "?company_id=" + e.company, "?account_id=" + e.company, "?visibilities[]=visible"} {
+		if n := len(e.call("GET", "/api/v1/products"+q, nil).want(t, 200).get("data").([]any)); n != 2 {
+			t.Errorf("list%s: %d", q, n)
+		}
+	}
+	// A product with memberships cannot be deleted; one without can.
+	plan := e.call("POST", "/api/v1/plans", map[string]any{"product_id": id, "renewal_price": 5}).want(t, 200).str("id")
+	e.checkout(plan, "")
+	e.call("DELETE", "/api/v1/products/"+id, nil).wantError(t, 400, "product_has_memberships", "")
+	empty := e.call("POST", "/api/v1/products", map[string]any{"title": "Empty"}).want(t, 200).str("id")
+	if r := e.call("DELETE", "/api/v1/products/"+empty, nil).want(t, 200); string(r.Body) != "true\n" {
+		t.Errorf("delete answered %q", r.Body)
+	}
+	e.call("GET", "/api/v1/products/"+empty, nil).wantError(t, 404, "", "")
+	e.call("DELETE", "/api/v1/products/"+empty, nil).wantError(t, 404, "", "")
+}
+
+func TestPlans(t *testing.T) {
+	e := newEnv(t)
+	product := e.call("POST", "/api/v1/products", map[string]any{"title": "Pro"}).want(t, 200).str("id")
+	r := e.call("POST", "/api/v1/plans", map[string]any{"product_id": product, "plan_type": "renewal", "billing_period": 365,
+		"initial_price": 99.99, "renewal_price": 89.5, "trial_period_days": 7, "currency": "eur", "title": "Annual",
+		"adaptive_pricing_enabled": false}).want(t, 200)
+	id := r.str("id")
+	if !strings.HasPrefix(id, "plan_") || r.get("billing_period").(float64) != 365 || r.get("initial_price").(float64) != 99.99 ||
+		r.get("renewal_price").(float64) != 89.5 || r.str("currency") != "eur" || r.get("trial_period_days").(float64) != 7 ||
+		r.str("product.id") != product || r.str("account.id") != e.company || r.str("plan_type") != "renewal" {
+		t.Errorf("create %s", r.Body)
+	}
+	if !strings.Contains(string(r.Body), `"initial_price":99.99,`) {
+		t.Errorf("prices must be exact JSON numbers: %s", r.Body)
+	}
+	for _, tt := range []struct {
+		body        map[string]any
+		code, param string
+	}{
+		{map[string]any{}, "parameter_missing", "product_id"},
+		{map[string]any{"product_id": "prod_nope"}, "parameter_invalid", "product_id"},
+		{map[string]any{"product_id": product, "plan_type": "weekly"}, "parameter_invalid", "plan_type"},
+		{map[string]any{"product_id": product, "billing_period": 0}, "parameter_invalid", "billing_period"},
+		{map[string]any{"product_id": product, "initial_price": -1}, "parameter_invalid", "initial_price"},
+		{map[string]any{"product_id": product, "initial_price": 0.123456789}, "parameter_invalid", "initial_price"},
+		{map[string]any{"product_id": product, "initial_price": "10"}, "parameter_invalid", "initial_price"},
+		{map[string]any{"product_id": product, "currency": "doubloons"}, "parameter_invalid", "currency"},
+		{map[string]any{"product_id": product, "plan_type": "one_time", "trial_period_days": 3}, "parameter_invalid", "trial_period_days"},
+		{map[string]any{"product_id": product, "plan_type": "one_time", "billing_period": 30}, "parameter_invalid", "billing_period"},
+		{map[string]any{"product_id": product, "expiration_days": 30}, "parameter_invalid", "expiration_days"},
+		{map[string]any{"product_id": product, "trial_period_days": 1000}, "parameter_invalid", "trial_period_days"},
+	} {
+		e.call("POST", "/api/v1/plans", tt.body).wantError(t, 400, tt.code, tt.param)
+	}
+	one := e.call("POST", "/api/v1/plans", map[string]any{"product_id": product, "plan_type": "one_time", "initial_price": 20, "expiration_days": 30, "company_id": e.company}).want(t, 200)
+	if one.get("billing_period") != nil || one.get("expiration_days").(float64) != 30 || one.get("trial_period_days") != nil {
+		t.Errorf("one-time %s", one.Body)
+	}
+
+	// Editing a plan changes what new checkouts get, not existing memberships.
+	m := e.checkout(id, "")
+	r = e.call("PATCH", "/api/v1/plans/"+id, map[string]any{"renewal_price": 120, "trial_period_days": nil, "title": nil}).want(t, 200)
+	if r.get("renewal_price").(float64) != 120 || r.get("trial_period_days") != nil || r.get("title") != nil {
+		t.Errorf("update %s", r.Body)
+	}
+	e.call("PATCH", "/api/v1/plans/"+id, map[string]any{"billing_period": -1}).wantError(t, 400, "parameter_invalid", "billing_period")
+	e.call("PATCH", "/api/v1/plans/"+id, map[string]any{"plan_type": "one_time"}).wantError(t, 400, "parameter_unknown", "plan_type")
+	evs := e.advance(7 * day) // trial ends: charges the initial price the membership was sold at
+	if len(evs) < 2 {
+		t.Fatalf("events %v", types(evs))
+	}
+	p := e.call("GET", "/api/v1/payments?company_id="+e.company+"&membership_ids[]="+m.str("id"), nil).want(t, 200)
+	if p.get("data.0.total").(float64) != 99.99 || p.str("data.0.currency") != "eur" {
+		t.Errorf("payment %v", p.get("data.0"))
+	}
+
+	list := e.call("GET", "/api/v1/plans?account_id="+e.company+"&plan_types[]=one_time", nil).want(t, 200)
+	if n := len(list.get("data").([]any)); n != 1 {
+		t.Errorf("one-time plans: %d", n)
+	}
+	// Deleting a plan leaves its memberships working.
+	if r := e.call("DELETE", "/api/v1/plans/"+id, nil).want(t, 200); string(r.Body) != "true\n" {
+		t.Errorf("delete %q", r.Body)
+	}
+	e.call("GET", "/api/v1/plans/"+id, nil).wantError(t, 404, "", "")
+	if r := e.get(m.str("id")); r.str("plan.id") != id || r.str("status") != "active" {
+		t.Errorf("membership after plan delete %s", r.Body)
+	}
+	e.call("POST", "/api/v1/test_helpers/checkouts", map[string]any{"plan_id": id, "user_id": e.user("")}).wantError(t, 400, "parameter_invalid", "plan_id")
+}
+
+func TestPromoCodes(t *testing.T) {
+	e := newEnv(t)
+	f := e.catalog()
+	body := map[string]any{"amount_off": 50, "base_currency": "usd", "code": "HALF", "company_id": e.company, "new_users_only": false,
+		"promo_duration_months": 1, "promo_type": "percentage", "product_id": f.product}
+	r := e.call("POST", "/api/v1/promo_codes", body).want(t, 200)
+	promo := r.str("id")
+	if !strings.HasPrefix(promo, "promo_") || len(promo) != 18 || r.str("duration") != "once" || r.str("company.id") != e.company || r.str("product.id") != f.product {
+		t.Errorf("create %s", r.Body)
+	}
+	e.call("POST", "/api/v1/promo_codes", body).wantError(t, 400, "parameter_invalid", "code")
+	e.call("POST", "/api/v1/promo_codes", map[string]any{"code": "X"}).wantError(t, 400, "", "")
+	if r := e.call("GET", "/api/v1/promo_codes/"+promo, nil).want(t, 200); r.str("code") != "HALF" {
+		t.Errorf("retrieve %s", r.Body)
+	}
+	m := e.call("POST", "/api/v1/test_helpers/checkouts", map[string]any{"plan_id": f.monthly, "user_id": e.user(""), "promo_code_id": promo}).membership(t)
+	if m.str("promo_code.id") != promo {
+		t.Errorf("membership promo %v", m.get("promo_code"))
+	}
+	e.advance(30 * day)
+	p := e.call("GET", "/api/v1/payments?company_id="+e.company+"&membership_ids[]="+m.str("id")+"&direction=asc", nil).want(t, 200)
+	if p.get("data.0.total").(float64) != 5 || p.get("data.0.subtotal").(float64) != 10 || p.get("data.1.total").(float64) != 10 || p.str("data.0.promo_code.code") != "HALF" {
+		t.Errorf("once: %v then %v", p.get("data.0.total"), p.get("data.1.total"))
+	}
+	if r := e.call("GET", "/api/v1/promo_codes/"+promo, nil); r.get("uses").(float64) != 1 {
+		t.Errorf("uses %v", r.get("uses"))
+	}
+	if n := len(e.call("GET", "/api/v1/promo_codes?company_id="+e.company, nil).want(t, 200).get("data").([]any)); n != 1 {
+		t.Errorf("list %d", n)
+	}
+	if r := e.call("DELETE", "/api/v1/promo_codes/"+promo, nil).want(t, 200); string(r.Body) != "true\n" {
+		t.Errorf("delete %q", r.Body)
+	}
+	e.call("POST", "/api/v1/test_helpers/checkouts", map[string]any{"plan_id": f.monthly, "user_id": e.user(""), "promo_code_id": promo}).
+		wantError(t, 400, "promo_code_not_applicable", "promo_code_id")
+}
+
+func TestPaymentsRetryAndVoid(t *testing.T) {
+	e := newEnv(t)
+	f := e.catalog()
+	user := e.user("decline_renewals")
+	id := e.call("POST", "/api/v1/test_helpers/checkouts", map[string]any{"plan_id": f.monthly, "user_id": user}).membership(t).str("id")
+	e.advance(30 * day)
+	list := e.call("GET", "/api/v1/payments?company_id="+e.company+"&statuses[]=open", nil).want(t, 200)
+	pay := list.str("data.0.id")
+	if !strings.HasPrefix(pay, "pay_") || len(pay) != 18 {
+		t.Fatalf("open payment %s", list.Body)
+	}
+	r := e.call("POST", "/api/v1/payments/"+pay+"/retry", nil).want(t, 200)
+	if r.str("status") != "open" || r.get("payments_failed").(float64) != 2 || r.str("next_payment_attempt") != "2026-04-01T09:00:00.000Z" {
+		t.Errorf("failed manual retry %s", r.Body)
+	}
+	e.call("POST", "/api/v1/test_helpers/payment_methods", map[string]any{"user_id": user, "behavior": "succeed"}).want(t, 200)
+	r = e.call("POST", "/api/v1/payments/"+pay+"/retry", nil).want(t, 200)
+	if r.str("status") != "paid" || r.str("membership.status") != "active" {
+		t.Errorf("successful retry %s", r.Body)
+	}
+	e.call("POST", "/api/v1/payments/"+pay+"/retry", nil).wantError(t, 400, "payment_not_retryable", "")
+	e.call("POST", "/api/v1/payments/"+pay+"/void", nil).wantError(t, 400, "payment_not_voidable", "")
+	if e.get(id).str("status") != "active" {
+		t.Error("membership not active after a paid retry")
+	}
+	// Void: a past_due payment stops being collected.
+	other := e.checkout(f.monthly, "decline_renewals").str("id")
+	e.advance(30 * day)
+	open := e.call("GET", "/api/v1/payments?company_id="+e.company+"&statuses[]=open&membership_ids[]="+other, nil).want(t, 200).str("data.0.id")
+	r = e.call("POST", "/api/v1/payments/"+open+"/void", nil).want(t, 200)
+	if r.str("status") != "void" || r.get("voidable") != false || r.get("next_payment_attempt") != nil {
+		t.Errorf("void %s", r.Body)
+	}
+	if got := e.advance(10 * day); len(got) != 0 {
+		t.Errorf("a void payment was retried: %v", types(got))
+	}
+	e.call("GET", "/api/v1/payments/pay_nope", nil).wantError(t, 404, "", "")
+	e.call("GET", "/api/v1/payments?company_id="+e.company+"&statuses[]=lost", nil).wantError(t, 400, "parameter_invalid", "statuses")
+	for _, order := range []string{"created_at", "paid_at", "final_amount"} {
+		e.call("GET", "/api/v1/payments?company_id="+e.company+"&order="+order, nil).want(t, 200)
+	}
+}
+
+func TestCompaniesUsersMembers(t *testing.T) {
+	e := newEnv(t)
+	f := e.catalog()
+	m := e.checkout(f.monthly, "")
+	user := m.str("user.id")
+
+	r := e.call("GET", "/api/v1/companies/"+e.company, nil).want(t, 200)
+	if r.str("title") != "Acme" || r.str("owner_user.id") == "" || r.str("route") == "" {
+		t.Errorf("company %s", r.Body)
+	}
+	child := e.call("POST", "/api/v1/companies", map[string]any{"title": "Acme EU"}).want(t, 200)
+	if child.str("parent_company_id") != e.company {
+		t.Errorf("child %s", child.Body)
+	}
+	if n := len(e.call("GET", "/api/v1/companies", nil).want(t, 200).get("data").([]any)); n != 1 {
+		t.Errorf("children %d", n)
+	}
+	key := e.call("POST", "/api/v1/companies/"+child.str("id")+"/api_keys", map[string]any{"permissions": []string{"member:basic:read"}}).want(t, 200)
+	if !strings.HasPrefix(key.str("secret_key"), "apik_") {
+		t.Errorf("key %s", key.Body)
+	}
+	if r := e.callKey(key.str("secret_key"), "GET", "/api/v1/memberships?company_id="+child.str("id"), nil).want(t, 200); len(r.get("data").([]any)) != 0 {
+		t.Errorf("child memberships %s", r.Body)
+	}
+	e.call("POST", "/api/v1/companies/"+child.str("id")+"/api_keys", map[string]any{"permissions": []string{"root"}}).wantError(t, 400, "parameter_invalid", "permissions")
+
+	if u := e.call("GET", "/api/v1/users/"+user, nil).want(t, 200); u.str("id") != user || u.get("email") != nil {
+		t.Errorf("user %s", u.Body)
+	}
+	e.call("GET", "/api/v1/users/user_nope", nil).wantError(t, 404, "", "")
+	e.call("POST", "/api/v1/test_helpers/users", map[string]any{"username": m.str("user.username")}).wantError(t, 400, "parameter_invalid", "username")
+	e.call("POST", "/api/v1/test_helpers/users", map[string]any{}).wantError(t, 400, "parameter_missing", "username")
+
+	for resource, want := range map[string]bool{f.product: true, f.monthly: true, f.trial: false} {
+		r := e.call("GET", "/api/v1/users/"+user+"/access/"+resource, nil).want(t, 200)
+		if r.get("has_access") != want {
+			t.Errorf("access to %s: %s", resource, r.Body)
+		}
+	}
+	e.call("POST", "/api/v1/memberships/"+m.str("id")+"/cancel", map[string]any{"cancellation_mode": "immediate"}).membership(t)
+	if r := e.call("GET", "/api/v1/users/"+user+"/access/"+f.product, nil); r.get("has_access") != false || r.str("access_level") != "no_access" {
+		t.Errorf("access after cancel %s", r.Body)
+	}
+
+	members := e.call("GET", "/api/v1/members?company_id="+e.company, nil).want(t, 200)
+	if members.str("data.0.id") != m.str("member.id") || members.str("data.0.user.id") != user {
+		t.Errorf("members %s", members.Body)
+	}
+	if r := e.call("GET", "/api/v1/members/"+m.str("member.id"), nil).want(t, 200); r.str("company.id") != e.company || r.get("usd_total_spent").(float64) != 10 {
+		t.Errorf("member %s", r.Body)
+	}
+}
