@@ -112,7 +112,9 @@ func TestServeDemo(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	var stdout, stderr syncBuffer
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"serve", "--demo", "--addr", "127.0.0.1:0", "--database", db}, &stdout, &stderr) }()
+	go func() {
+		done <- run(ctx, []string{"serve", "--demo", "--addr", "127.0.0.1:0", "--database", db}, &stdout, &stderr)
+	}()
 	urlRE := regexp.MustCompile(`url=(http://127\.0\.0\.1:\d+)`)
 	var base string
 	for deadline := time.Now().Add(20 * time.Second); base == ""; {
