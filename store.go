@@ -64,6 +64,9 @@ type Tx interface {
 	PromoCode(ctx context.Context, companyID, id string) (PromoCode, error)
 	UpdatePromoCode(ctx context.Context, p *PromoCode) error
 	ListPromoCodes(ctx context.Context, f PromoCodeFilter, p PageRequest) (Page[PromoCode], error)
+	// MemberCounts counts the valid memberships of each plan or product
+	// (column "plan" or "product") among ids.
+	MemberCounts(ctx context.Context, companyID, column string, ids []string) (map[string]int, error)
 	// PromoCodeUsedBy reports whether userID has a membership that used the code.
 	PromoCodeUsedBy(ctx context.Context, promoCodeID, userID string) (bool, error)
 
