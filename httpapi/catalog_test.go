@@ -247,3 +247,18 @@ func TestCompaniesUsersMembers(t *testing.T) {
 		t.Errorf("member %s", r.Body)
 	}
 }
+
+// Creating a promo code answers it as retrieving it does, its product's
+// title included (found by the conformance suite: create answered "").
+func TestPromoCodeCreateAnswersLikeRetrieve(t *testing.T) {
+	e := newEnv(t)
+	f := e.catalog()
+	created := e.call("POST", "/api/v1/promo_codes", map[string]any{"amount_off": 10, "base_currency": "usd", "code": "TEN",
+		"company_id": e.company, "new_users_only": false, "promo_duration_months": 0, "promo_type": "percentage", "product_id": f.product}).want(t, 200)
+	if created.str("product.title") != "Pro" {
+		t.Errorf("create answered product %v", created.get("product"))
+	}
+	if got := e.call("GET", "/api/v1/promo_codes/"+created.str("id"), nil).want(t, 200); string(got.Body) != string(created.Body) {
+		t.Errorf("create answered\n%s\nretrieve answers\n%s", created.Body, got.Body)
+	}
+}
