@@ -1,8 +1,10 @@
 package httpapi_test
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestProducts(t *testing.T) {
@@ -260,5 +262,48 @@ func TestPromoCodeCreateAnswersLikeRetrieve(t *testing.T) {
 	}
 	if got := e.call("GET", "/api/v1/promo_codes/"+created.str("id"), nil).want(t, 200); string(got.Body) != string(created.Body) {
 		t.Errorf("create answered\n%s\nretrieve answers\n%s", created.Body, got.Body)
+	}
+}
+
+// A payment made with a card renders the card's creation time as
+// payment_method.created_at (the SDK types it as a string, never null), in
+// the API and in the payment's events alike. Found by the conformance suite.
+func TestPaymentMethodCreatedAt(t *testing.T) {
+	e := newEnv(t)
+	f := e.catalog()
+	user := e.user("")
+	card := e.call("POST", "/api/v1/test_helpers/payment_methods", map[string]any{"user_id": user, "behavior": "succeed"}).want(t, 200)
+	e.clock.Add(time.Hour)
+	m := e.call("POST", "/api/v1/test_helpers/checkouts", map[string]any{"plan_id": f.monthly, "user_id": user}).membership(t)
+	e.advance(30 * day)
+	payments := e.call("GET", "/api/v1/payments?company_id="+e.company, nil).want(t, 200).get("data").([]any)
+	if len(payments) != 2 {
+		t.Fatalf("%d payments", len(payments))
+	}
+	for _, p := range payments {
+		pm := p.(map[string]any)["payment_method"].(map[string]any)
+		if pm["id"] != card.str("id") || pm["created_at"] != card.str("created_at") {
+			t.Errorf("payment_method %v, card %s", pm, card.Body)
+		}
+		one := e.call("GET", "/api/v1/payments/"+p.(map[string]any)["id"].(string), nil).want(t, 200)
+		if one.str("payment_method.created_at") != card.str("created_at") {
+			t.Errorf("retrieved payment_method %v", one.get("payment_method"))
+		}
+	}
+	for _, ev := range e.events(m.str("id")) {
+		if !strings.HasPrefix(string(ev.Type), "payment.") {
+			continue
+		}
+		var data struct {
+			PaymentMethod struct {
+				CreatedAt *string `json:"created_at"`
+			} `json:"payment_method"`
+		}
+		if err := json.Unmarshal(ev.Data, &data); err != nil {
+			t.Fatal(err)
+		}
+		if data.PaymentMethod.CreatedAt == nil || *data.PaymentMethod.CreatedAt != card.str("created_at") {
+			t.Errorf("%s: payment_method.created_at %v", ev.Type, data.PaymentMethod.CreatedAt)
+		}
 	}
 }

@@ -77,7 +77,7 @@ func (s *Service) Checkout(ctx context.Context, companyID string, p CheckoutPara
 			ProductMetadata: product.Metadata, PlanInternalNotes: plan.InternalNotes, PlanMetadata: plan.Metadata, User: &user,
 		}
 		if method != nil {
-			m.PaymentMethodID = method.ID
+			m.PaymentMethodID, m.PaymentMethodCreatedAt = method.ID, &method.CreatedAt
 		}
 		if product.SoftwareLicensing {
 			m.LicenseKey = memberd.NewLicenseKey()
