@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/memberd/memberd"
 )
 
 func TestProducts(t *testing.T) {
@@ -306,4 +308,40 @@ func TestPaymentMethodCreatedAt(t *testing.T) {
 			t.Errorf("%s: payment_method.created_at %v", ev.Type, data.PaymentMethod.CreatedAt)
 		}
 	}
+}
+
+// The SDK's companies.createAPIKey(parent, {child_company_id, name,
+// permissions: [{actions, grant, resources}], role}) mints a key for the
+// child. Found by the conformance suite: child_company_id was unknown.
+func TestCreateAPIKeyTheSDKWay(t *testing.T) {
+	e := newEnv(t)
+	child := e.call("POST", "/api/v1/companies", map[string]any{"title": "Acme EU"}).want(t, 200).str("id")
+	path := "/api/v1/companies/" + e.company + "/api_keys"
+	key := e.call("POST", path, map[string]any{"child_company_id": child, "name": "eu", "role": "admin"}).want(t, 200)
+	if key.str("name") != "eu" || !strings.HasPrefix(key.str("secret_key"), "apik_") || len(key.get("permissions").([]any)) != len(memberd.AllPermissions) {
+		t.Errorf("key %s", key.Body)
+	}
+	if r := e.callKey(key.str("secret_key"), "GET", "/api/v1/companies/"+child, nil).want(t, 200); r.str("id") != child {
+		t.Errorf("the key reads %s", r.Body)
+	}
+	e.callKey(key.str("secret_key"), "GET", "/api/v1/memberships?company_id="+e.company, nil).wantError(t, 404, "", "")
+
+	grants := []map[string]any{
+		{"actions": []string{"member:basic:read", "member:manage"}, "grant": true, "resources": []string{child}},
+		{"actions": []string{"member:manage"}, "grant": false, "resources": []string{child}},
+	}
+	limited := e.call("POST", path, map[string]any{"child_company_id": child, "permissions": grants}).want(t, 200)
+	if got := limited.get("permissions").([]any); len(got) != 1 || got[0] != "member:basic:read" {
+		t.Errorf("granted %v", got)
+	}
+	denyOnly := []map[string]any{{"actions": []string{"payment:manage"}, "grant": false, "resources": []string{}}}
+	if got := e.call("POST", path, map[string]any{"child_company_id": child, "permissions": denyOnly}).want(t, 200).get("permissions").([]any); len(got) != len(memberd.AllPermissions)-1 {
+		t.Errorf("deny only: %v", got)
+	}
+	e.call("POST", path, map[string]any{"child_company_id": child, "permissions": []map[string]any{{"actions": []string{"root"}, "grant": true}}}).
+		wantError(t, 400, "parameter_invalid", "permissions")
+	e.call("POST", path, map[string]any{"child_company_id": child, "role": "king"}).wantError(t, 400, "parameter_invalid", "role")
+	other, _ := e.newCompany("Other")
+	e.call("POST", path, map[string]any{"child_company_id": other}).wantError(t, 404, "", "")
+	e.call("POST", "/api/v1/companies/"+other+"/api_keys", map[string]any{"child_company_id": child}).wantError(t, 404, "", "")
 }
