@@ -37,11 +37,24 @@ export const ms = (iso) => Date.parse(iso);
 /** iso plus n days, rendered the way memberd renders times. */
 export const plusDays = (iso, n) => new Date(ms(iso) + n * DAY).toISOString();
 
+/** iso plus deltaMs milliseconds. */
+export const at = (iso, deltaMs) => new Date(ms(iso) + deltaMs).toISOString();
+
+/** Every item of a list, through the SDK's auto-pagination. */
+export async function all(page) {
+  const out = [];
+  for await (const item of page) out.push(item);
+  return out;
+}
+
+/** The ids of objects. */
+export const ids = (objects) => objects.map((o) => o.id);
+
 // Broken promises found by the fetch hook, checked after each test.
 const problems = [];
 afterEach(() => {
-  const found = problems.splice(0);
-  assert.deepEqual(found, [], `memberd answered something the SDK or seed 000 does not allow:\n${found.join('\n')}`);
+  const found = [...new Set(problems.splice(0))];
+  if (found.length > 0) assert.fail(`memberd answered what the SDK or seed 000 does not allow:\n${found.join('\n')}`);
 });
 
 // requests counts the requests sent, by "METHOD /path".
@@ -152,14 +165,14 @@ export class Company {
 
   /** A product of this company. */
   product(params = {}) {
-    return this.client.products.create({ company_id: this.id, title: 'Pro', ...params });
+    return this.client.products.create({ account_id: this.id, title: 'Pro', ...params });
   }
 
   /** A plan: by default renewing every 30 days at 10 usd, no trial. */
   async plan(params = {}) {
     const productID = params.product_id ?? (await this.product()).id;
     return this.client.plans.create({
-      company_id: this.id, product_id: productID, plan_type: 'renewal', initial_price: 10, renewal_price: 10,
+      account_id: this.id, product_id: productID, plan_type: 'renewal', initial_price: 10, renewal_price: 10,
       billing_period: 30, currency: 'usd', ...params,
     });
   }
@@ -175,11 +188,11 @@ export class Company {
     return { user, membership };
   }
 
-  /** Every payment of a membership, oldest first. */
+  /** Every payment of a membership, oldest first (SDK 0.0.42 has no membership filter). */
   async payments(membershipID) {
     const out = [];
-    for await (const p of this.client.payments.list({ company_id: this.id, membership_ids: [membershipID], direction: 'asc' })) {
-      out.push(p);
+    for await (const p of this.client.payments.list({ company_id: this.id, direction: 'asc' })) {
+      if (p.membership.id === membershipID) out.push(p);
     }
     return out;
   }

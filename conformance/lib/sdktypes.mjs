@@ -89,6 +89,13 @@ function splitTop(s, sep) {
   return parts.filter((p) => p !== '');
 }
 
+/** The fields the SDK declares for interface `type` of module `mod`: [{name, optional, type}]. */
+export function fields(mod, type) {
+  const found = module(mod).interfaces.get(type);
+  if (!found) throw new Error(`the SDK declares no interface ${type} in resources/${mod}.d.ts`);
+  return found;
+}
+
 /**
  * Returns the ways value differs from the SDK's type `type` of module
  * `mod` (e.g. check('shared', 'Membership', m)), as ["path: problem", ...];

@@ -2,15 +2,7 @@
 
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
-import { DAY, ms, newCompany, plusDays, requests } from '../lib/harness.mjs';
-
-const ids = (items) => items.map((m) => m.id);
-
-async function all(page) {
-  const out = [];
-  for await (const item of page) out.push(item);
-  return out;
-}
+import { DAY, all, ids, ms, newCompany, plusDays, requests } from '../lib/harness.mjs';
 
 describe('memberships.list', () => {
   // 25 memberships across two products and three plans, some canceled,
