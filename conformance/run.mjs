@@ -1,6 +1,7 @@
 // `npm test`: builds and starts memberd (lib/memberd.mjs), runs the test
 // files with Node's test runner against it, and stops memberd whatever
-// happens (tests failing, the runner crashing, Ctrl-C or SIGTERM).
+// happens: tests failing, the runner crashing, Ctrl-C, SIGTERM, or npm
+// going away (this process then has a new parent).
 //
 //   npm test                                   every file in test/
 //   npm test -- test/memberships.test.mjs      some files
@@ -18,12 +19,15 @@ if (files.length === 0) {
 
 let runner;
 let stopping = null;
-for (const signal of ['SIGINT', 'SIGTERM']) {
-  process.on(signal, () => {
-    stopping = signal;
-    runner?.kill(signal);
-  });
-}
+const stop = (signal) => {
+  stopping ??= signal;
+  // The runner leads its own process group: the test files go with it.
+  if (runner?.exitCode === null) process.kill(-runner.pid, signal);
+};
+process.on('SIGINT', () => stop('SIGINT'));
+process.on('SIGTERM', () => stop('SIGTERM'));
+const parent = process.ppid;
+setInterval(() => process.ppid !== parent && stop('SIGTERM'), 500).unref();
 
 const memberd = await startMemberd();
 let code = 1;
@@ -32,6 +36,7 @@ try {
     runner = spawn(process.execPath, ['--test', '--test-reporter=spec', '--test-concurrency=2', ...files], {
       cwd: here,
       stdio: 'inherit',
+      detached: true,
       env: { ...process.env, MEMBERD_URL: memberd.url, MEMBERD_BINARY: memberd.binary, MEMBERD_DATABASE: memberd.database },
     });
     code = await new Promise((ok) => runner.once('exit', (c, signal) => ok(signal ? 1 : c)));
