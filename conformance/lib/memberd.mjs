@@ -31,7 +31,9 @@ export async function buildMemberd(dir) {
 export async function startMemberd({ startTimeoutMs = 15_000 } = {}) {
   const dir = await mkdtemp(join(tmpdir(), 'memberd-conformance-'));
   let proc;
+  let stopping = false;
   const stop = async () => {
+    stopping = true;
     if (proc && proc.exitCode === null && proc.signalCode === null) {
       const exited = new Promise((ok) => proc.once('exit', ok));
       proc.kill('SIGTERM');
@@ -47,6 +49,9 @@ export async function startMemberd({ startTimeoutMs = 15_000 } = {}) {
     proc = spawn(binary, ['serve', '--addr', '127.0.0.1:0', '--database', database, '--test-helpers',
       '--log-format', 'json'], { stdio: ['ignore', 'ignore', 'pipe'] });
     const url = await listeningURL(proc, startTimeoutMs);
+    proc.once('exit', (code, signal) => {
+      if (!stopping) process.stderr.write(`memberd exited while the suite ran (code ${code}, signal ${signal})\n`);
+    });
     return { url, binary, database, dir, stop };
   } catch (err) {
     await stop();
