@@ -466,10 +466,13 @@ func (s *Service) CreatePromoCode(ctx context.Context, companyID string, p Promo
 		if err != nil {
 			return notFound(err, "Company", companyID)
 		}
+		var productTitle string
 		if p.ProductID != "" {
-			if _, err := tx.Product(ctx, companyID, p.ProductID); err != nil {
+			product, err := tx.Product(ctx, companyID, p.ProductID)
+			if err != nil {
 				return memberd.Invalid("product_id", "Product %q was not found.", p.ProductID)
 			}
+			productTitle = product.Title
 		}
 		for _, id := range p.PlanIDs {
 			if _, err := tx.Plan(ctx, companyID, id); err != nil {
@@ -486,6 +489,7 @@ func (s *Service) CreatePromoCode(ctx context.Context, companyID string, p Promo
 			NewUsersOnly: p.NewUsersOnly, OnePerCustomer: p.OnePerCustomer, ChurnedOnly: p.ChurnedUsersOnly,
 			ExistingOnly: p.ExistingOnly, ProductID: p.ProductID, PlanIDs: p.PlanIDs, Stock: p.Stock,
 			UnlimitedStock: unlimited, ExpiresAt: p.ExpiresAt, Status: "active", CreatedAt: now, CompanyTitle: c.Title,
+			ProductTitle: productTitle,
 		}
 		err = tx.InsertPromoCode(ctx, &pc)
 		if errors.Is(err, memberd.ErrDuplicate) {

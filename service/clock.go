@@ -139,7 +139,7 @@ func (s *Service) performDue(ctx context.Context, tx memberd.Tx, batch []memberd
 			methods[m.UserID] = method
 		}
 		if method != nil {
-			b.Membership.PaymentMethodID = method.ID
+			b.Membership.PaymentMethodID, b.Membership.PaymentMethodCreatedAt = method.ID, &method.CreatedAt
 		}
 		o := s.rules.Perform(b, it.w, s.charger(method))
 		evs, err := s.record(ctx, tx, &o, it.w.At)

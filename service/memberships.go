@@ -120,7 +120,7 @@ func (s *Service) checkout(ctx context.Context, tx memberd.Tx, companyID string,
 		ProductMetadata: product.Metadata, PlanInternalNotes: plan.InternalNotes, PlanMetadata: plan.Metadata, User: &user,
 	}
 	if method != nil {
-		m.PaymentMethodID = method.ID
+		m.PaymentMethodID, m.PaymentMethodCreatedAt = method.ID, &method.CreatedAt
 	}
 	if product.SoftwareLicensing {
 		m.LicenseKey = memberd.NewLicenseKey()

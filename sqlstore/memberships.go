@@ -19,14 +19,15 @@ const membershipCols = `m.seq, m.id, m.company_id, m.user_id, m.member_id, m.pro
 	m.collection_paused, m.resumes_at, m.open_payment_id, m.retry_at,
 	m.payment_method_id, m.license_key, m.metadata, m.checkout_configuration_id, m.resynced_at,
 	c.title, c.route, p.title, p.route, p.metadata, pl.internal_notes, pl.metadata, pc.code,
-	u.id, u.username, u.name, u.email`
+	u.id, u.username, u.name, u.email, pm.created_at`
 
 const membershipFrom = `FROM memberships m
 	JOIN companies c ON c.id = m.company_id
 	JOIN products p ON p.id = m.product_id
 	JOIN plans pl ON pl.id = m.plan_id
 	LEFT JOIN promo_codes pc ON pc.id = m.promo_code_id
-	LEFT JOIN users u ON u.id = m.user_id`
+	LEFT JOIN users u ON u.id = m.user_id
+	LEFT JOIN payment_methods pm ON pm.id = m.payment_method_id`
 
 func scanMembership(r rowScanner, extra ...any) (memberd.Membership, error) {
 	var m memberd.Membership
@@ -43,7 +44,8 @@ func scanMembership(r rowScanner, extra ...any) (memberd.Membership, error) {
 		boolCol{&m.CollectionPaused}, timePtrCol{&m.ResumesAt}, strCol{&m.OpenPaymentID}, timePtrCol{&m.RetryAt},
 		strCol{&m.PaymentMethodID}, strCol{&m.LicenseKey}, jsonCol{&m.Metadata}, strCol{&m.CheckoutConfigurationID}, timePtrCol{&m.ResyncedAt},
 		&m.CompanyTitle, &m.CompanyRoute, &m.ProductTitle, &m.ProductRoute, jsonCol{&m.ProductMetadata},
-		strCol{&m.PlanInternalNotes}, jsonCol{&m.PlanMetadata}, strCol{&m.PromoCode}, &userID, &username, &name, &email}, extra...)...)
+		strCol{&m.PlanInternalNotes}, jsonCol{&m.PlanMetadata}, strCol{&m.PromoCode}, &userID, &username, &name, &email,
+		timePtrCol{&m.PaymentMethodCreatedAt}}, extra...)...)
 	if err != nil {
 		return m, notFound(err)
 	}
@@ -184,7 +186,7 @@ const paymentCols = `py.seq, py.id, py.company_id, py.membership_id, py.user_id,
 	py.created_at, py.updated_at, py.paid_at, py.last_attempt_at, py.next_attempt_at, py.payments_failed, py.failure_message,
 	m.status, c.title, c.route, p.title, p.route, p.metadata, pl.internal_notes, pl.metadata,
 	pc.code, pc.promo_type, pc.amount_off, pc.currency, pc.duration_months,
-	u.id, u.username, u.name, u.email`
+	u.id, u.username, u.name, u.email, pm.created_at`
 
 const paymentFrom = `FROM payments py
 	JOIN memberships m ON m.id = py.membership_id
@@ -192,7 +194,8 @@ const paymentFrom = `FROM payments py
 	JOIN products p ON p.id = py.product_id
 	JOIN plans pl ON pl.id = py.plan_id
 	LEFT JOIN promo_codes pc ON pc.id = py.promo_code_id
-	LEFT JOIN users u ON u.id = py.user_id`
+	LEFT JOIN users u ON u.id = py.user_id
+	LEFT JOIN payment_methods pm ON pm.id = py.payment_method_id`
 
 func scanPayment(r rowScanner, extra ...any) (memberd.Payment, error) {
 	var p memberd.Payment
@@ -208,7 +211,7 @@ func scanPayment(r rowScanner, extra ...any) (memberd.Payment, error) {
 		&mstatus, &p.CompanyTitle, &p.CompanyRoute, &p.ProductTitle, &p.ProductRoute, jsonCol{&p.ProductMetadata},
 		strCol{&p.PlanInternalNotes}, jsonCol{&p.PlanMetadata},
 		strCol{&promoCode}, strCol{&promoType}, moneyCol{&promoAmount}, strCol{&promoCurrency}, intCol{&promoMonths},
-		&userID, &username, &name, &email}, extra...)...)
+		&userID, &username, &name, &email, timePtrCol{&p.PaymentMethodCreatedAt}}, extra...)...)
 	if err != nil {
 		return p, notFound(err)
 	}

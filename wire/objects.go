@@ -154,7 +154,7 @@ func (r Renderer) Payment(p *memberd.Payment, email bool) Payment {
 		out.USDTotal = &p.Total
 	}
 	if p.PaymentMethodID != "" {
-		out.PaymentMethod = &PaymentMethodRef{ID: p.PaymentMethodID, PaymentMethodType: "card"}
+		out.PaymentMethod = &PaymentMethodRef{ID: p.PaymentMethodID, CreatedAt: tsp(p.PaymentMethodCreatedAt), PaymentMethodType: "card"}
 		card := "card"
 		out.PaymentMethodType = &card
 	}
