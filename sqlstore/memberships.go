@@ -136,6 +136,16 @@ func membershipList(f memberd.MembershipFilter) listQuery {
 	in(&l, "m.promo_code_id", f.PromoCodeIDs)
 	in(&l, "m.user_id", f.UserIDs)
 	l.timeRange("m.created_at", f.CreatedAfter, f.CreatedBefore)
+	if f.Valid != nil {
+		op := "IN"
+		if !*f.Valid {
+			op = "NOT IN"
+		}
+		l.filter("m.status " + op + " " + validStatuses)
+	}
+	if f.LicenseKey != "" {
+		l.filter("m.license_key = ?", f.LicenseKey)
+	}
 	return l
 }
 
@@ -150,6 +160,33 @@ func (t *tx) CountMemberships(ctx context.Context, f memberd.MembershipFilter) (
 	var n int
 	err := t.queryRow(ctx, `SELECT COUNT(*) FROM memberships m`+l.whereSQL(), l.args...).Scan(&n)
 	return n, err
+}
+
+func (t *tx) ListMembershipsOffset(ctx context.Context, f memberd.MembershipFilter, offset, limit int, asc bool) ([]memberd.Membership, error) {
+	l := membershipList(f)
+	dir := "DESC"
+	if asc {
+		dir = "ASC"
+	}
+	rows, err := t.query(ctx, `SELECT `+membershipCols+` `+membershipFrom+l.whereSQL()+
+		` ORDER BY m.created_at `+dir+`, m.seq `+dir+` LIMIT ? OFFSET ?`, append(l.args, limit, offset)...)
+	if err != nil {
+		return nil, err
+	}
+	return scanMemberships(rows)
+}
+
+func scanMemberships(rows *sql.Rows) ([]memberd.Membership, error) {
+	defer rows.Close()
+	var out []memberd.Membership
+	for rows.Next() {
+		m, err := scanMembership(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
 }
 
 func (t *tx) DueMemberships(ctx context.Context, companyID string, until time.Time, limit int, skipLocked bool) ([]memberd.Membership, error) {
@@ -167,16 +204,7 @@ func (t *tx) DueMemberships(ctx context.Context, companyID string, until time.Ti
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []memberd.Membership
-	for rows.Next() {
-		m, err := scanMembership(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, m)
-	}
-	return out, rows.Err()
+	return scanMemberships(rows)
 }
 
 const paymentCols = `py.seq, py.id, py.company_id, py.membership_id, py.user_id, py.member_id, py.plan_id, py.product_id,

@@ -44,6 +44,9 @@ type Renderer struct {
 	BaseURL string
 }
 
+// ManageURL is where the customer manages membership id.
+func (r Renderer) ManageURL(id string) string { return r.BaseURL + "/billing/manage/" + id }
+
 // ID is a nested object known only by its id.
 type ID struct {
 	ID string `json:"id"`
@@ -123,7 +126,7 @@ func (r Renderer) Membership(m *memberd.Membership, email bool) Membership {
 		CreatedAt:               ts(m.CreatedAt),
 		JoinedAt:                tsp(&m.JoinedAt),
 		UpdatedAt:               ts(m.UpdatedAt),
-		ManageURL:               strp(r.BaseURL + "/billing/manage/" + m.ID),
+		ManageURL:               strp(r.ManageURL(m.ID)),
 		Member:                  &ID{m.MemberID},
 		RenewalPeriodStart:      tsp(m.PeriodStart),
 		RenewalPeriodEnd:        tsp(m.PeriodEnd),
