@@ -1,0 +1,279 @@
+// Package legacy serves Whop's deprecated v2 and v5 membership APIs (seeds
+// 002, 003 and 004) on the router of the v1 API, over the same service: keys,
+// permissions and tenancy are v1's, every change is a v1 operation, so one
+// membership reads the same through v1, v2 and v5. It also renders webhook
+// payloads for endpoints that ask for the v2 or v5 format (webhook.go).
+package legacy
+
+import (
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/memberd/memberd"
+	"github.com/memberd/memberd/httpapi"
+	"github.com/memberd/memberd/service"
+	"github.com/memberd/memberd/wire"
+)
+
+// API is the legacy surfaces.
+type API struct {
+	api *httpapi.Server
+	svc *service.Service
+	log *slog.Logger
+}
+
+// Mount serves v2 at /api/v2 and /v2 and v5 at /api/v5 and /v5 on the v1
+// API's router.
+func Mount(api *httpapi.Server, svc *service.Service, log *slog.Logger) {
+	if log == nil {
+		log = slog.Default()
+	}
+	a := &API{api: api, svc: svc, log: log}
+	a.v2Routes()
+	a.v5Routes()
+}
+
+// surface is one legacy API version: where it is served, how it renders
+// errors, and headers every response carries.
+type surface struct {
+	bases     []string
+	errorBody func(ErrorDetail) any
+	headers   map[string]string
+}
+
+// handlerFunc handles an authenticated request and returns the status and
+// body of its success.
+type handlerFunc func(r *http.Request, k *memberd.APIKey) (int, any, error)
+
+// handle registers method path under every base of the surface. The key is
+// authenticated and its permissions checked as v1 does it.
+func (a *API) handle(s surface, method, path string, perms []string, f handlerFunc) {
+	h := func(w http.ResponseWriter, r *http.Request) {
+		for k, v := range s.headers {
+			w.Header().Set(k, v)
+		}
+		k, err := a.api.Authorize(r, perms...)
+		var status int
+		var body any
+		if err == nil {
+			status, body, err = f(r, &k)
+		}
+		if err != nil {
+			var d ErrorDetail
+			status, d = a.errorDetail(r, err)
+			body = s.errorBody(d)
+		}
+		httpapi.WriteJSON(w, status, body)
+	}
+	for _, base := range s.bases {
+		a.api.Mux().HandleFunc(method+" "+base+path, h)
+	}
+}
+
+// ErrorDetail is the inside of a legacy error: the Error model of Whop's v2
+// OpenAPI ({status, message}, status typed as a string there) with v1's
+// type, code and param, so the reason is as precise as in v1.
+type ErrorDetail struct {
+	Status  string  `json:"status"`
+	Type    string  `json:"type"`
+	Message string  `json:"message"`
+	Code    *string `json:"code"`
+	Param   *string `json:"param"`
+}
+
+// errorDetail maps err as v1 does (same statuses, types and codes).
+func (a *API) errorDetail(r *http.Request, err error) (int, ErrorDetail) {
+	status, body := httpapi.ErrorStatus(err)
+	if status >= http.StatusInternalServerError {
+		a.log.Error("internal error", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	e := body.Error
+	return status, ErrorDetail{Status: strconv.Itoa(status), Type: e.Type, Message: e.Message, Code: e.Code, Param: e.Param}
+}
+
+// Page-number pagination.
+
+const (
+	defaultPer = 10
+	maxPer     = 50
+)
+
+// pageParams reads page (default 1) and per (default 10; above 50 is
+// clamped to 50, as v1 clamps first).
+func pageParams(q httpapi.Query) (page, per int) {
+	read := func(name string, def int) int {
+		n := q.Int(name)
+		if n == nil {
+			return def
+		}
+		if *n < 1 {
+			q.Fail(memberd.Invalid(name, "%s must be a positive integer.", name))
+		}
+		return *n
+	}
+	page = read("page", 1)
+	return page, min(read("per", defaultPer), maxPer)
+}
+
+// pagePosition is where a page stands, computed as Kaminari (the Rails
+// paginator behind Whop's page-number lists) computes it: total pages is
+// ceil(count/per), 0 for an empty list; next and prev are null on the last
+// and first page and on a page past the end.
+type pagePosition struct {
+	current, total, count int
+	next, prev            *int
+}
+
+func position(page, per, count int) pagePosition {
+	p := pagePosition{current: page, total: (count + per - 1) / per, count: count}
+	if page < p.total {
+		n := page + 1
+		p.next = &n
+	}
+	if page > 1 && page <= p.total {
+		n := page - 1
+		p.prev = &n
+	}
+	return p
+}
+
+// listMemberships reads one page of memberships matching f.
+func (a *API) listMemberships(r *http.Request, f memberd.MembershipFilter, page, per int, asc bool) ([]memberd.Membership, pagePosition, error) {
+	items, count, err := a.svc.ListMembershipsOffset(r.Context(), f, (page-1)*per, per, asc)
+	return items, position(page, per, count), err
+}
+
+// Statuses. The legacy enums have no canceling: a membership set to cancel
+// at period end reads as active with cancel_at_period_end true. v2's has no
+// drafted either: a membership whose first payment failed reads as expired
+// there (it grants no access and never will).
+
+var (
+	v2Statuses = []string{"trialing", "active", "past_due", "completed", "canceled", "expired", "unresolved"}
+	v5Statuses = slices.Concat(v2Statuses, []string{"drafted"})
+)
+
+// legacyStatus is s in the legacy enum; withDrafted for v5, whose seed 004
+// enum has drafted.
+func legacyStatus(s memberd.Status, withDrafted bool) string {
+	switch {
+	case s == memberd.StatusCanceling:
+		return string(memberd.StatusActive)
+	case s == memberd.StatusDrafted && !withDrafted:
+		return string(memberd.StatusExpired)
+	}
+	return string(s)
+}
+
+// statusFilter is the memberd statuses that read as the legacy ones.
+func statusFilter(legacy []string, withDrafted bool) []memberd.Status {
+	var out []memberd.Status
+	for _, s := range memberd.Statuses {
+		for _, l := range legacy {
+			if legacyStatus(s, withDrafted) == l {
+				out = append(out, s)
+			}
+		}
+	}
+	return out
+}
+
+// Fields shared by the v2 and v5 memberships.
+
+// unix is an instant in Unix seconds.
+func unix(t time.Time) int64 { return t.Unix() }
+
+func unixp(t *time.Time) *int64 {
+	if t == nil {
+		return nil
+	}
+	v := t.Unix()
+	return &v
+}
+
+func strp(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+// expiresAt is when access ends unless renewed: the period end of a
+// renewal membership, the expiry of a one-time one (none for lifetime).
+func expiresAt(m *memberd.Membership) *int64 {
+	if m.Terms.Renewal() {
+		return unixp(m.PeriodEnd)
+	}
+	return unixp(m.ExpiresAt)
+}
+
+// periods are the renewal period of a renewal membership (null for one-time
+// ones, as in v1).
+func periods(m *memberd.Membership) (start, end *int64) {
+	if !m.Terms.Renewal() {
+		return nil, nil
+	}
+	return unixp(m.PeriodStart), unixp(m.PeriodEnd)
+}
+
+// object is a JSON object field such as metadata; none reads as {} (the
+// legacy schemas type these as objects).
+func object(raw json.RawMessage) json.RawMessage {
+	if raw == nil {
+		return json.RawMessage(`{}`)
+	}
+	return raw
+}
+
+// wireUnix and wireUnixp read an instant of a v1 object (an event's data)
+// in Unix seconds.
+func wireUnix(t wire.Time) int64 { return time.Time(t).Unix() }
+
+func wireUnixp(t *wire.Time) *int64 {
+	if t == nil {
+		return nil
+	}
+	return unixp((*time.Time)(t))
+}
+
+// one is a single-valued filter as a list (none when empty).
+func one(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return []string{s}
+}
+
+// Permissions, as for the same operations in v1.
+var (
+	permRead   = []string{memberd.PermMemberBasicRead}
+	permManage = []string{memberd.PermMemberManage, memberd.PermMemberBasicRead}
+	permCancel = []string{memberd.PermMembershipCancel, memberd.PermMemberBasicRead}
+)
+
+// freeDays reads the days of add_free_days: an integer from 1 to
+// memberd.MaxFreeDays.
+func freeDays(b httpapi.Body) int {
+	days := b.RequiredInt("days")
+	if days == nil {
+		return 0
+	}
+	if *days < 1 || *days > memberd.MaxFreeDays {
+		b.Fail(memberd.Invalid("days", "days must be an integer from 1 to %d.", memberd.MaxFreeDays))
+	}
+	return *days
+}
+
+// requiredMetadata reads the metadata object a body must carry (null
+// clears, as in v1).
+func requiredMetadata(b httpapi.Body) json.RawMessage {
+	md, sent := b.Metadata("metadata")
+	if !sent {
+		b.Fail(memberd.Missing("metadata"))
+	}
+	return md
+}
