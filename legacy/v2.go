@@ -2,6 +2,7 @@ package legacy
 
 import (
 	"context"
+	"errors"
 	"net/http"
 
 	"github.com/memberd/memberd"
@@ -157,9 +158,17 @@ func (a *API) setMetadata(r *http.Request, b httpapi.Body) func(memberd.Membersh
 	}
 }
 
+// cancelAtPeriodEnd is v2's cancel. A membership with no period to end
+// (one-time, or not trialing, active or past_due) is refused with v1's code;
+// the way out v2 offers is terminate.
 func (a *API) cancelAtPeriodEnd(r *http.Request, _ httpapi.Body) func(memberd.Membership) (memberd.Membership, error) {
 	return func(m memberd.Membership) (memberd.Membership, error) {
-		return a.svc.Cancel(r.Context(), m.CompanyID, m.ID, memberd.CancelParams{Mode: memberd.CancelAtPeriodEnd})
+		out, err := a.svc.Cancel(r.Context(), m.CompanyID, m.ID, memberd.CancelParams{Mode: memberd.CancelAtPeriodEnd})
+		var e *memberd.Error
+		if errors.As(err, &e) && (e.Code == memberd.CodeMembershipNotRecurring || e.Code == memberd.CodeMembershipNotCancelable) {
+			err = memberd.Conflict(e.Code, "Membership %s is %s and has no period to end; terminate it instead.", m.ID, legacyStatus(m.Status, false))
+		}
+		return out, err
 	}
 }
 
