@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/memberd/memberd"
@@ -35,6 +36,9 @@ func Mount(api *httpapi.Server, svc *service.Service, log *slog.Logger) {
 	a := &API{api: api, svc: svc, log: log}
 	a.v2Routes()
 	a.v5Routes()
+	for _, s := range []surface{v2, v5} {
+		a.unrouted(s)
+	}
 }
 
 // surface is one legacy API version: where it is served, how it renders
@@ -70,8 +74,16 @@ func (a *API) handle(s surface, method, path string, perms []string, f handlerFu
 		httpapi.WriteJSON(w, status, body)
 	}
 	for _, base := range s.bases {
-		a.api.Mux().HandleFunc(method+" "+base+path, h)
+		a.api.Mux().HandleFunc(strings.TrimSpace(method+" "+base+path), h)
 	}
+}
+
+// unrouted answers any other path or method under the surface's bases with
+// a 404 in the surface's error shape (after authenticating, as every route).
+func (a *API) unrouted(s surface) {
+	a.handle(s, "", "/", nil, func(r *http.Request, _ *memberd.APIKey) (int, any, error) {
+		return 0, nil, memberd.Errorf(memberd.KindNotFound, "", "", "No such endpoint: %s %s.", r.Method, r.URL.Path)
+	})
 }
 
 // ErrorDetail is the inside of a legacy error: the Error model of Whop's v2
