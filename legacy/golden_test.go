@@ -56,14 +56,26 @@ func newStory(t *testing.T) *story {
 	return s
 }
 
+// goldenCall is a request whose answer is pinned in testdata/<name>.golden.
+type goldenCall struct {
+	name, method, path string
+	body               any
+}
+
+// goldenCalls makes the calls in order, each pinned.
+func goldenCalls(t *testing.T, e *apitest.Env, calls []goldenCall) {
+	for _, c := range calls {
+		t.Run(c.name, func(t *testing.T) {
+			goldenResponse(t, c.name, e.Call(c.method, c.path, c.body))
+		})
+	}
+}
+
 // TestGoldenV2 pins every v2 response shape.
 func TestGoldenV2(t *testing.T) {
 	s := newStory(t)
 	e := s.e
-	for _, c := range []struct {
-		name, method, path string
-		body               any
-	}{
+	goldenCalls(t, e, []goldenCall{
 		{"v2_list", "GET", "/api/v2/memberships?per=2", nil},
 		{"v2_list_expanded", "GET", "/v2/memberships?expand=product,user,plan,promo_code&direction=asc", nil},
 		{"v2_retrieve", "GET", "/api/v2/memberships/" + s.renewing, nil},
@@ -80,11 +92,7 @@ func TestGoldenV2(t *testing.T) {
 		{"v2_error_unknown_parameter", "POST", "/api/v2/memberships/" + s.renewing + "/cancel", map[string]any{"at_period_end": true}},
 		{"v2_error_conflict", "POST", "/api/v2/memberships/" + s.lifetime + "/cancel", nil},
 		{"v2_error_not_found", "GET", "/api/v2/memberships/mem_AAAAAAAAAAAAAA", nil},
-	} {
-		t.Run(c.name, func(t *testing.T) {
-			goldenResponse(t, c.name, e.Call(c.method, c.path, c.body))
-		})
-	}
+	})
 	goldenResponse(t, "v2_error_unauthorized", e.CallKey("", "GET", "/api/v2/memberships", nil))
 	goldenResponse(t, "v2_error_forbidden", e.CallKey(e.NewKey(e.Company, memberd.PermMemberBasicRead), "POST", "/api/v2/memberships/"+s.trial+"/terminate", nil))
 }
@@ -93,10 +101,7 @@ func TestGoldenV2(t *testing.T) {
 func TestGoldenV5(t *testing.T) {
 	s := newStory(t)
 	e := s.e
-	for _, c := range []struct {
-		name, method, path string
-		body               any
-	}{
+	goldenCalls(t, e, []goldenCall{
 		{"v5_app_list", "GET", "/api/v5/app/memberships?per=2&page=2", nil},
 		{"v5_app_retrieve", "GET", "/api/v5/app/memberships/" + s.renewing, nil},
 		{"v5_company_retrieve", "GET", "/api/v5/company/memberships/" + s.lifetime, nil},
@@ -108,11 +113,7 @@ func TestGoldenV5(t *testing.T) {
 		{"v5_company_list_empty", "GET", "/v5/company/memberships?statuses[]=past_due", nil},
 		{"v5_error_invalid", "POST", "/api/v5/app/memberships/" + s.renewing + "/add_free_days", map[string]any{"days": 0}},
 		{"v5_error_not_found", "GET", "/api/v5/company/memberships/mem_AAAAAAAAAAAAAA", nil},
-	} {
-		t.Run(c.name, func(t *testing.T) {
-			goldenResponse(t, c.name, e.Call(c.method, c.path, c.body))
-		})
-	}
+	})
 	goldenResponse(t, "v5_error_unauthorized", e.CallKey("apik_nope", "GET", "/api/v5/app/memberships", nil))
 }
 

@@ -153,8 +153,12 @@ func position(page, per, count int) pagePosition {
 	return p
 }
 
-// listMemberships reads one page of memberships matching f.
-func (a *API) listMemberships(r *http.Request, f memberd.MembershipFilter, page, per int, asc bool) ([]memberd.Membership, pagePosition, error) {
+// listMemberships reads one page of memberships matching f, or of none when
+// nothing can match (a filter on data memberd does not have).
+func (a *API) listMemberships(r *http.Request, f memberd.MembershipFilter, none bool, page, per int, asc bool) ([]memberd.Membership, pagePosition, error) {
+	if none {
+		return nil, position(page, per, 0), nil
+	}
 	items, count, err := a.svc.ListMembershipsOffset(r.Context(), f, (page-1)*per, per, asc)
 	return items, position(page, per, count), err
 }

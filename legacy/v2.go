@@ -63,13 +63,9 @@ func (a *API) v2List(r *http.Request, k *memberd.APIKey) (int, any, error) {
 		return 0, nil, err
 	}
 	rd.hideMetadata = hide != nil && *hide
-	var items []memberd.Membership
-	pos := position(page, per, 0)
-	if !none {
-		var err error
-		if items, pos, err = a.listMemberships(r, f, page, per, asc); err != nil {
-			return 0, nil, err
-		}
+	items, pos, err := a.listMemberships(r, f, none, page, per, asc)
+	if err != nil {
+		return 0, nil, err
 	}
 	out := v2Page{Pagination: v2Pagination{pos.current, pos.total, pos.count}, Data: make([]any, len(items))}
 	for i := range items {

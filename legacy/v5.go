@@ -80,13 +80,9 @@ func (a *API) v5List(app bool) handlerFunc {
 		if err := q.Err(); err != nil {
 			return 0, nil, err
 		}
-		var items []memberd.Membership
-		pos := position(page, per, 0)
-		if !none {
-			var err error
-			if items, pos, err = a.listMemberships(r, f, page, per, false); err != nil {
-				return 0, nil, err
-			}
+		items, pos, err := a.listMemberships(r, f, none, page, per, false)
+		if err != nil {
+			return 0, nil, err
 		}
 		out := v5Page{Pagination: v5Pagination{pos.current, pos.total, pos.next, pos.prev, pos.count}, Data: make([]v5Membership, len(items))}
 		for i := range items {

@@ -168,25 +168,8 @@ func (t *tx) ListMembershipsOffset(ctx context.Context, f memberd.MembershipFilt
 	if asc {
 		dir = "ASC"
 	}
-	rows, err := t.query(ctx, `SELECT `+membershipCols+` `+membershipFrom+l.whereSQL()+
+	return queryAll(ctx, t, scanMembership, `SELECT `+membershipCols+` `+membershipFrom+l.whereSQL()+
 		` ORDER BY m.created_at `+dir+`, m.seq `+dir+` LIMIT ? OFFSET ?`, append(l.args, limit, offset)...)
-	if err != nil {
-		return nil, err
-	}
-	return scanMemberships(rows)
-}
-
-func scanMemberships(rows *sql.Rows) ([]memberd.Membership, error) {
-	defer rows.Close()
-	var out []memberd.Membership
-	for rows.Next() {
-		m, err := scanMembership(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, m)
-	}
-	return out, rows.Err()
 }
 
 func (t *tx) DueMemberships(ctx context.Context, companyID string, until time.Time, limit int, skipLocked bool) ([]memberd.Membership, error) {
@@ -199,12 +182,8 @@ func (t *tx) DueMemberships(ctx context.Context, companyID string, until time.Ti
 	if skipLocked && lock != "" {
 		lock += " " + t.s.d.SkipLocked
 	}
-	rows, err := t.query(ctx, `SELECT `+membershipCols+` `+membershipFrom+l.whereSQL()+` ORDER BY m.due_at, m.seq LIMIT ?`+lock,
+	return queryAll(ctx, t, scanMembership, `SELECT `+membershipCols+` `+membershipFrom+l.whereSQL()+` ORDER BY m.due_at, m.seq LIMIT ?`+lock,
 		append(l.args, limit)...)
-	if err != nil {
-		return nil, err
-	}
-	return scanMemberships(rows)
 }
 
 const paymentCols = `py.seq, py.id, py.company_id, py.membership_id, py.user_id, py.member_id, py.plan_id, py.product_id,
