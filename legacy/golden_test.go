@@ -7,7 +7,7 @@ import (
 
 	"github.com/memberd/memberd"
 	"github.com/memberd/memberd/internal/apitest"
-	"github.com/memberd/memberd/legacy"
+	"github.com/memberd/memberd/legacywire"
 )
 
 // story is a company with memberships in several states, each made through
@@ -127,13 +127,13 @@ func TestGoldenWebhooks(t *testing.T) {
 	for _, m := range []string{s.renewing, s.failing} {
 		for _, ev := range e.Events(m) {
 			for _, version := range []string{"v2", "v5"} {
-				action, ok := legacy.Action(ev.Type, version)
+				action, ok := legacywire.Action(ev.Type, version)
 				name := "webhook_" + version + "_" + action
 				if !ok || done[name] {
 					continue
 				}
 				done[name] = true
-				body, sent, err := legacy.WebhookPayload(context.Background(), e.Service, ev, version)
+				body, sent, err := legacywire.WebhookPayload(context.Background(), e.Service, ev, version)
 				if err != nil || !sent {
 					t.Fatalf("%s: sent %v, err %v", name, sent, err)
 				}

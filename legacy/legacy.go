@@ -1,23 +1,20 @@
 // Package legacy serves Whop's deprecated v2 and v5 membership APIs (seeds
 // 002, 003 and 004) on the router of the v1 API, over the same service: keys,
 // permissions and tenancy are v1's, every change is a v1 operation, so one
-// membership reads the same through v1, v2 and v5. It also renders webhook
-// payloads for endpoints that ask for the v2 or v5 format (webhook.go).
+// membership reads the same through v1, v2 and v5. The shapes are package
+// legacywire's (shared with the legacy webhook payloads).
 package legacy
 
 import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/memberd/memberd"
 	"github.com/memberd/memberd/httpapi"
 	"github.com/memberd/memberd/service"
-	"github.com/memberd/memberd/wire"
 )
 
 // API is the legacy surfaces.
@@ -161,99 +158,6 @@ func (a *API) listMemberships(r *http.Request, f memberd.MembershipFilter, none 
 	}
 	items, count, err := a.svc.ListMembershipsOffset(r.Context(), f, (page-1)*per, per, asc)
 	return items, position(page, per, count), err
-}
-
-// Statuses. The legacy enums have no canceling: a membership set to cancel
-// at period end reads as active with cancel_at_period_end true. v2's has no
-// drafted either: a membership whose first payment failed reads as expired
-// there (it grants no access and never will).
-
-var (
-	v2Statuses = []string{"trialing", "active", "past_due", "completed", "canceled", "expired", "unresolved"}
-	v5Statuses = slices.Concat(v2Statuses, []string{"drafted"})
-)
-
-// legacyStatus is s in the legacy enum; withDrafted for v5, whose seed 004
-// enum has drafted.
-func legacyStatus(s memberd.Status, withDrafted bool) string {
-	switch {
-	case s == memberd.StatusCanceling:
-		return string(memberd.StatusActive)
-	case s == memberd.StatusDrafted && !withDrafted:
-		return string(memberd.StatusExpired)
-	}
-	return string(s)
-}
-
-// statusFilter is the memberd statuses that read as the legacy ones.
-func statusFilter(legacy []string, withDrafted bool) []memberd.Status {
-	var out []memberd.Status
-	for _, s := range memberd.Statuses {
-		for _, l := range legacy {
-			if legacyStatus(s, withDrafted) == l {
-				out = append(out, s)
-			}
-		}
-	}
-	return out
-}
-
-// Fields shared by the v2 and v5 memberships.
-
-// unix is an instant in Unix seconds.
-func unix(t time.Time) int64 { return t.Unix() }
-
-func unixp(t *time.Time) *int64 {
-	if t == nil {
-		return nil
-	}
-	v := t.Unix()
-	return &v
-}
-
-func strp(s string) *string {
-	if s == "" {
-		return nil
-	}
-	return &s
-}
-
-// expiresAt is when access ends unless renewed: the period end of a
-// renewal membership, the expiry of a one-time one (none for lifetime).
-func expiresAt(m *memberd.Membership) *int64 {
-	if m.Terms.Renewal() {
-		return unixp(m.PeriodEnd)
-	}
-	return unixp(m.ExpiresAt)
-}
-
-// periods are the renewal period of a renewal membership (null for one-time
-// ones, as in v1).
-func periods(m *memberd.Membership) (start, end *int64) {
-	if !m.Terms.Renewal() {
-		return nil, nil
-	}
-	return unixp(m.PeriodStart), unixp(m.PeriodEnd)
-}
-
-// object is a JSON object field such as metadata; none reads as {} (the
-// legacy schemas type these as objects).
-func object(raw json.RawMessage) json.RawMessage {
-	if raw == nil {
-		return json.RawMessage(`{}`)
-	}
-	return raw
-}
-
-// wireUnix and wireUnixp read an instant of a v1 object (an event's data)
-// in Unix seconds.
-func wireUnix(t wire.Time) int64 { return time.Time(t).Unix() }
-
-func wireUnixp(t *wire.Time) *int64 {
-	if t == nil {
-		return nil
-	}
-	return unixp((*time.Time)(t))
 }
 
 // one is a single-valued filter as a list (none when empty).

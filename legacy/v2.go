@@ -7,6 +7,7 @@ import (
 
 	"github.com/memberd/memberd"
 	"github.com/memberd/memberd/httpapi"
+	"github.com/memberd/memberd/legacywire"
 )
 
 // v2 is Whop's v2 API (seeds 002 and 003, facts F.1). Errors are
@@ -47,7 +48,7 @@ func (a *API) v2List(r *http.Request, k *memberd.APIKey) (int, any, error) {
 	page, per := pageParams(q)
 	f := memberd.MembershipFilter{
 		CompanyID:  k.CompanyID,
-		Statuses:   statusFilter(q.Enums("status", v2Statuses), false),
+		Statuses:   legacywire.StatusFilter(q.Enums("status", legacywire.V2Statuses), false),
 		PlanIDs:    one(q.String("plan_id")),
 		ProductIDs: append(one(q.String("product_id")), one(q.String("access_pass_id"))...),
 		UserIDs:    one(q.String("user_id")),
@@ -62,14 +63,14 @@ func (a *API) v2List(r *http.Request, k *memberd.APIKey) (int, any, error) {
 	if err := q.Err(); err != nil {
 		return 0, nil, err
 	}
-	rd.hideMetadata = hide != nil && *hide
+	rd.HideMetadata = hide != nil && *hide
 	items, pos, err := a.listMemberships(r, f, none, page, per, asc)
 	if err != nil {
 		return 0, nil, err
 	}
 	out := v2Page{Pagination: v2Pagination{pos.current, pos.total, pos.count}, Data: make([]any, len(items))}
 	for i := range items {
-		m, err := rd.membership(&items[i])
+		m, err := rd.Membership(&items[i])
 		if err != nil {
 			return 0, nil, err
 		}
@@ -103,17 +104,17 @@ func (a *API) v2One(status int, do membershipFunc) handlerFunc {
 		if err != nil {
 			return 0, nil, err
 		}
-		out, err := rd.membership(&m)
+		out, err := rd.Membership(&m)
 		return status, out, err
 	}
 }
 
 // v2Renderer renders for the key (email needs member:email:read) with the
 // expand parameter of q.
-func (a *API) v2Renderer(ctx context.Context, k *memberd.APIKey, q httpapi.Query) *v2Renderer {
-	rd := newV2Renderer(ctx, a.svc, k.Can(memberd.PermMemberEmailRead))
-	for _, e := range q.Enums("expand", expandable) {
-		rd.expand[e] = true
+func (a *API) v2Renderer(ctx context.Context, k *memberd.APIKey, q httpapi.Query) *legacywire.V2Renderer {
+	rd := legacywire.NewV2Renderer(ctx, a.svc, k.Can(memberd.PermMemberEmailRead))
+	for _, e := range q.Enums("expand", legacywire.Expandable) {
+		rd.Expand[e] = true
 	}
 	return rd
 }
@@ -162,7 +163,7 @@ func (a *API) cancelAtPeriodEnd(r *http.Request, _ httpapi.Body) func(memberd.Me
 		out, err := a.svc.Cancel(r.Context(), m.CompanyID, m.ID, memberd.CancelParams{Mode: memberd.CancelAtPeriodEnd})
 		var e *memberd.Error
 		if errors.As(err, &e) && (e.Code == memberd.CodeMembershipNotRecurring || e.Code == memberd.CodeMembershipNotCancelable) {
-			err = memberd.Conflict(e.Code, "Membership %s is %s and has no period to end; terminate it instead.", m.ID, legacyStatus(m.Status, false))
+			err = memberd.Conflict(e.Code, "Membership %s is %s and has no period to end; terminate it instead.", m.ID, legacywire.Status(m.Status, false))
 		}
 		return out, err
 	}

@@ -8,7 +8,7 @@ import (
 
 	"github.com/memberd/memberd"
 	"github.com/memberd/memberd/internal/apitest"
-	"github.com/memberd/memberd/legacy"
+	"github.com/memberd/memberd/legacywire"
 )
 
 func TestActions(t *testing.T) {
@@ -26,7 +26,7 @@ func TestActions(t *testing.T) {
 		{memberd.EventMembershipTrialEndingSoon, "", ""},
 	} {
 		for version, want := range map[string]string{"v2": c.v2, "v5": c.v5} {
-			got, ok := legacy.Action(c.event, version)
+			got, ok := legacywire.Action(c.event, version)
 			if got != want || ok != (want != "") {
 				t.Errorf("%s in %s: %q %v, want %q", c.event, version, got, ok, want)
 			}
@@ -47,7 +47,7 @@ func TestPayloadsAreAsOfTheEvent(t *testing.T) {
 	evs := e.Events(id)
 	payload := func(ev memberd.Event, version string) map[string]any {
 		t.Helper()
-		body, ok, err := legacy.WebhookPayload(context.Background(), e.Service, ev, version)
+		body, ok, err := legacywire.WebhookPayload(context.Background(), e.Service, ev, version)
 		if err != nil || !ok {
 			t.Fatalf("%s %s: %v %v", ev.Type, version, ok, err)
 		}
@@ -85,17 +85,17 @@ func TestPayloadsAreAsOfTheEvent(t *testing.T) {
 	}
 
 	// Events without a legacy name are not sent; other versions are errors.
-	if _, ok, err := legacy.WebhookPayload(context.Background(), e.Service, evs[0], "v2"); ok || err != nil {
+	if _, ok, err := legacywire.WebhookPayload(context.Background(), e.Service, evs[0], "v2"); ok || err != nil {
 		t.Errorf("payment.created is not sent to v2 endpoints: %v %v", ok, err)
 	}
-	if _, _, err := legacy.WebhookPayload(context.Background(), e.Service, valid, "v1"); err == nil {
+	if _, _, err := legacywire.WebhookPayload(context.Background(), e.Service, valid, "v1"); err == nil {
 		t.Error("v1 is not a legacy version")
 	}
 }
 
 func TestSignatureHeader(t *testing.T) {
 	// HMAC-SHA256("ws_secret", "1700000000.<body>"), computed independently.
-	got := legacy.SignatureHeader("ws_secret", []byte(`{"action":"payment.succeeded"}`), time.Unix(1700000000, 0))
+	got := legacywire.SignatureHeader("ws_secret", []byte(`{"action":"payment.succeeded"}`), time.Unix(1700000000, 0))
 	want := "t=1700000000,v1=f5a214bee7db3f2c8235807f30816b8856ef8bfbbe6cb3a11b53fe7f0b747bff"
 	if got != want {
 		t.Errorf("got %s, want %s", got, want)

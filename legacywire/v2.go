@@ -1,4 +1,4 @@
-package legacy
+package legacywire
 
 import (
 	"context"
@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/memberd/memberd"
-	"github.com/memberd/memberd/service"
 	"github.com/memberd/memberd/wire"
 )
 
@@ -15,9 +14,9 @@ import (
 // for (Stripe, Discord, wallets, NFTs, affiliates, Telegram, phone) is null
 // or empty.
 
-// v2Membership is the v2 Membership. product, user, plan and promo_code are
+// V2Membership is the v2 Membership. product, user, plan and promo_code are
 // id strings, or objects when expanded.
-type v2Membership struct {
+type V2Membership struct {
 	ID                      string          `json:"id"`
 	Product                 any             `json:"product"`
 	User                    any             `json:"user"`
@@ -52,8 +51,8 @@ type v2Membership struct {
 	Deliveries              map[string]any  `json:"deliveries"`
 }
 
-// v2User is an expanded user.
-type v2User struct {
+// V2User is an expanded user.
+type V2User struct {
 	ID             string  `json:"id"`
 	Name           *string `json:"name"`
 	Username       string  `json:"username"`
@@ -64,9 +63,9 @@ type v2User struct {
 	AuthorizedUser any     `json:"authorized_user"`
 }
 
-// v2Product is an expanded product: plans are the ids of its visible plans
+// V2Product is an expanded product: plans are the ids of its visible plans
 // (ten at most, as the v2 schema says).
-type v2Product struct {
+type V2Product struct {
 	ID          string             `json:"id"`
 	Title       string             `json:"title"`
 	Name        string             `json:"name"`
@@ -76,9 +75,9 @@ type v2Product struct {
 	Plans       []string           `json:"plans"`
 }
 
-// v2Plan is an expanded plan. Prices are decimal strings ("10.0"), as in
+// V2Plan is an expanded plan. Prices are decimal strings ("10.0"), as in
 // Whop's v2 webhook examples.
-type v2Plan struct {
+type V2Plan struct {
 	ID                     string             `json:"id"`
 	Product                string             `json:"product"`
 	PlanType               memberd.PlanType   `json:"plan_type"`
@@ -102,8 +101,8 @@ type v2Plan struct {
 	CardPayments           bool               `json:"card_payments"`
 }
 
-// v2PromoCode is an expanded promo code.
-type v2PromoCode struct {
+// V2PromoCode is an expanded promo code.
+type V2PromoCode struct {
 	ID                      string            `json:"id"`
 	Plans                   []string          `json:"plans"`
 	AmountOff               memberd.Money     `json:"amount_off"`
@@ -124,23 +123,26 @@ type v2PromoCode struct {
 	ExistingMembershipsOnly bool              `json:"existing_memberships_only"`
 }
 
-// expandable are the values of v2's expand parameter.
-var expandable = []string{"product", "user", "plan", "promo_code"}
+// Expandable are the values of v2's expand parameter.
+var Expandable = []string{"product", "user", "plan", "promo_code"}
 
-// v2Renderer renders the v2 memberships of one response or payload: the
-// user's email only when allowed, related objects expanded as asked, each
-// loaded once.
-type v2Renderer struct {
-	ctx          context.Context
-	svc          *service.Service
-	email        bool
-	expand       map[string]bool
-	hideMetadata bool
-	loaded       map[string]any // expanded objects by id (ids are unique across kinds)
+// V2Renderer renders the v2 memberships of one response or payload: the
+// user's email only when allowed, the related objects named in Expand
+// expanded (each loaded once), metadata hidden with HideMetadata.
+type V2Renderer struct {
+	Expand       map[string]bool
+	HideMetadata bool
+
+	ctx    context.Context
+	lookup Lookup
+	email  bool
+	loaded map[string]any // expanded objects by id (ids are unique across kinds)
 }
 
-func newV2Renderer(ctx context.Context, svc *service.Service, email bool) *v2Renderer {
-	return &v2Renderer{ctx: ctx, svc: svc, email: email, expand: map[string]bool{}, loaded: map[string]any{}}
+// NewV2Renderer returns a renderer that expands nothing; email says whether
+// the user's email is shown (the key has member:email:read).
+func NewV2Renderer(ctx context.Context, l Lookup, email bool) *V2Renderer {
+	return &V2Renderer{Expand: map[string]bool{}, ctx: ctx, lookup: l, email: email, loaded: map[string]any{}}
 }
 
 // processor is the v2 payment_processor: free, or stripe for memberships
@@ -152,14 +154,15 @@ func processor(free bool) string {
 	return "stripe"
 }
 
-func (rd *v2Renderer) membership(m *memberd.Membership) (v2Membership, error) {
+// Membership renders m.
+func (rd *V2Renderer) Membership(m *memberd.Membership) (V2Membership, error) {
 	start, end := periods(m)
-	out := v2Membership{
+	out := V2Membership{
 		ID:                      m.ID,
 		Product:                 m.ProductID,
 		User:                    m.UserID,
 		Plan:                    m.PlanID,
-		Status:                  legacyStatus(m.Status, false),
+		Status:                  Status(m.Status, false),
 		Valid:                   m.Valid(),
 		CancelAtPeriodEnd:       m.CancelAtPeriodEnd,
 		PaymentProcessor:        processor(m.Terms.Free()),
@@ -172,7 +175,7 @@ func (rd *v2Renderer) membership(m *memberd.Membership) (v2Membership, error) {
 		RenewalPeriodStart:      start,
 		RenewalPeriodEnd:        end,
 		CreatedAt:               unix(m.CreatedAt),
-		ManageURL:               rd.svc.Renderer().ManageURL(m.ID),
+		ManageURL:               rd.lookup.Renderer().ManageURL(m.ID),
 		CheckoutSession:         strp(m.CheckoutConfigurationID),
 		AccessPass:              m.ProductID,
 		Deliveries:              map[string]any{},
@@ -180,15 +183,15 @@ func (rd *v2Renderer) membership(m *memberd.Membership) (v2Membership, error) {
 	if m.PromoCodeID != "" {
 		out.PromoCode = m.PromoCodeID
 	}
-	if rd.hideMetadata {
+	if rd.HideMetadata {
 		out.Metadata = nil
 	}
 	if u := m.User; u != nil {
 		if rd.email {
 			out.Email = strp(u.Email)
 		}
-		if rd.expand["user"] {
-			out.User = v2User{ID: u.ID, Name: strp(u.Name), Username: u.Username, Email: out.Email,
+		if rd.Expand["user"] {
+			out.User = V2User{ID: u.ID, Name: strp(u.Name), Username: u.Username, Email: out.Email,
 				SocialAccounts: []any{}, Roles: []any{}}
 		}
 	}
@@ -201,7 +204,7 @@ func (rd *v2Renderer) membership(m *memberd.Membership) (v2Membership, error) {
 		{"plan", m.PlanID, &out.Plan, func() (any, error) { return rd.plan(m.CompanyID, m.PlanID) }},
 		{"promo_code", m.PromoCodeID, &out.PromoCode, func() (any, error) { return rd.promoCode(m.CompanyID, m.PromoCodeID) }},
 	} {
-		if !rd.expand[x.name] || x.id == "" {
+		if !rd.Expand[x.name] || x.id == "" {
 			continue
 		}
 		v, err := rd.related(x.id, x.load)
@@ -215,7 +218,7 @@ func (rd *v2Renderer) membership(m *memberd.Membership) (v2Membership, error) {
 
 // related is the expansion of id: the object load returns, or the id itself
 // when the object is gone (a deleted product or plan).
-func (rd *v2Renderer) related(id string, load func() (any, error)) (any, error) {
+func (rd *V2Renderer) related(id string, load func() (any, error)) (any, error) {
 	if v, ok := rd.loaded[id]; ok {
 		return v, nil
 	}
@@ -230,17 +233,17 @@ func (rd *v2Renderer) related(id string, load func() (any, error)) (any, error) 
 	return v, nil
 }
 
-func (rd *v2Renderer) product(companyID, id string) (any, error) {
-	p, err := rd.svc.Product(rd.ctx, companyID, id)
+func (rd *V2Renderer) product(companyID, id string) (any, error) {
+	p, err := rd.lookup.Product(rd.ctx, companyID, id)
 	if err != nil {
 		return nil, err
 	}
-	plans, err := rd.svc.ListPlans(rd.ctx, memberd.PlanFilter{CompanyID: companyID, ProductIDs: []string{id}, Visibilities: []string{"visible"}},
+	plans, err := rd.lookup.ListPlans(rd.ctx, memberd.PlanFilter{CompanyID: companyID, ProductIDs: []string{id}, Visibilities: []string{"visible"}},
 		memberd.PageRequest{First: 10})
 	if err != nil {
 		return nil, err
 	}
-	out := v2Product{ID: p.ID, Title: p.Title, Name: p.Title, Visibility: p.Visibility, CreatedAt: unix(p.CreatedAt),
+	out := V2Product{ID: p.ID, Title: p.Title, Name: p.Title, Visibility: p.Visibility, CreatedAt: unix(p.CreatedAt),
 		Experiences: []any{}, Plans: make([]string, len(plans.Items))}
 	for i, pl := range plans.Items {
 		out.Plans[i] = pl.ID
@@ -248,12 +251,12 @@ func (rd *v2Renderer) product(companyID, id string) (any, error) {
 	return out, nil
 }
 
-func (rd *v2Renderer) plan(companyID, id string) (any, error) {
-	p, err := rd.svc.Plan(rd.ctx, companyID, id)
+func (rd *V2Renderer) plan(companyID, id string) (any, error) {
+	p, err := rd.lookup.Plan(rd.ctx, companyID, id)
 	if err != nil {
 		return nil, err
 	}
-	out := v2Plan{
+	out := V2Plan{
 		ID:                     p.ID,
 		Product:                p.ProductID,
 		PlanType:               p.PlanType,
@@ -262,7 +265,7 @@ func (rd *v2Renderer) plan(companyID, id string) (any, error) {
 		InternalNotes:          strp(p.InternalNotes),
 		PaymentLinkDescription: strp(p.Description),
 		Metadata:               object(p.Metadata),
-		DirectLink:             rd.svc.Renderer().PurchaseURL(p.ID),
+		DirectLink:             rd.lookup.Renderer().PurchaseURL(p.ID),
 		RenewalPrice:           decimal(p.RenewalPrice),
 		InitialPrice:           decimal(p.InitialPrice),
 		BaseCurrency:           p.Currency,
@@ -281,13 +284,13 @@ func (rd *v2Renderer) plan(companyID, id string) (any, error) {
 	return out, nil
 }
 
-func (rd *v2Renderer) promoCode(companyID, id string) (any, error) {
-	p, err := rd.svc.PromoCode(rd.ctx, companyID, id)
+func (rd *V2Renderer) promoCode(companyID, id string) (any, error) {
+	p, err := rd.lookup.PromoCode(rd.ctx, companyID, id)
 	if err != nil {
 		return nil, err
 	}
 	plans := append([]string{}, p.PlanIDs...)
-	return v2PromoCode{
+	return V2PromoCode{
 		ID:                      p.ID,
 		Plans:                   plans,
 		AmountOff:               p.AmountOff,
@@ -319,8 +322,8 @@ func decimal(m memberd.Money) string {
 	return s
 }
 
-// v2Payment is the v2 Payment (webhook payloads of payment events).
-type v2Payment struct {
+// V2Payment is the v2 Payment (webhook payloads of payment events).
+type V2Payment struct {
 	ID                 string           `json:"id"`
 	Product            string           `json:"product"`
 	Membership         string           `json:"membership"`
@@ -345,9 +348,9 @@ type v2Payment struct {
 	AccessPass         string           `json:"access_pass"`
 }
 
-// newV2Payment renders a v1 payment (an event's data) as v2.
-func newV2Payment(p *wire.Payment) v2Payment {
-	out := v2Payment{
+// NewV2Payment renders a v1 payment (an event's data) as v2.
+func NewV2Payment(p *wire.Payment) V2Payment {
+	out := V2Payment{
 		ID:                 p.ID,
 		Product:            p.Product.ID,
 		Membership:         p.Membership.ID,

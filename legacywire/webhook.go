@@ -1,4 +1,4 @@
-package legacy
+package legacywire
 
 import (
 	"bytes"
@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/memberd/memberd"
-	"github.com/memberd/memberd/service"
 	"github.com/memberd/memberd/wire"
 )
 
@@ -62,7 +61,7 @@ func Action(t memberd.EventType, apiVersion string) (action string, ok bool) {
 // terms, the expiry of a one-time membership (expires_at), and, for v2, the
 // expanded product and plan as they are now (v2 payloads expand product,
 // user and plan).
-func WebhookPayload(ctx context.Context, svc *service.Service, ev memberd.Event, apiVersion string) (body []byte, ok bool, err error) {
+func WebhookPayload(ctx context.Context, l Lookup, ev memberd.Event, apiVersion string) (body []byte, ok bool, err error) {
 	if _, known := actions[apiVersion]; !known {
 		return nil, false, fmt.Errorf("legacy: api version %q is not v2 or v5", apiVersion)
 	}
@@ -72,16 +71,16 @@ func WebhookPayload(ctx context.Context, svc *service.Service, ev memberd.Event,
 	}
 	var data any
 	if !memberd.HasPrefix(ev.ObjectID, memberd.PrefixPayment) {
-		m, err := eventMembership(ctx, svc, ev)
+		m, err := eventMembership(ctx, l, ev)
 		if err != nil {
 			return nil, false, err
 		}
 		if apiVersion == "v5" {
-			data = newV5Membership(svc.Renderer(), &m)
+			data = NewV5Membership(l.Renderer(), &m)
 		} else {
-			rd := newV2Renderer(ctx, svc, true)
-			rd.expand["product"], rd.expand["user"], rd.expand["plan"] = true, true, true
-			if data, err = rd.membership(&m); err != nil {
+			rd := NewV2Renderer(ctx, l, true)
+			rd.Expand["product"], rd.Expand["user"], rd.Expand["plan"] = true, true, true
+			if data, err = rd.Membership(&m); err != nil {
 				return nil, false, err
 			}
 		}
@@ -91,9 +90,9 @@ func WebhookPayload(ctx context.Context, svc *service.Service, ev memberd.Event,
 			return nil, false, fmt.Errorf("legacy: event %s: %w", ev.ID, err)
 		}
 		if apiVersion == "v5" {
-			data = newV5Payment(&p)
+			data = NewV5Payment(&p)
 		} else {
-			data = newV2Payment(&p)
+			data = NewV2Payment(&p)
 		}
 	}
 	body, err = json.Marshal(struct {
@@ -105,8 +104,8 @@ func WebhookPayload(ctx context.Context, svc *service.Service, ev memberd.Event,
 
 // eventMembership is the membership of a membership event as of the event:
 // its current row with the fields the event's v1 data recorded.
-func eventMembership(ctx context.Context, svc *service.Service, ev memberd.Event) (memberd.Membership, error) {
-	m, err := svc.Membership(ctx, ev.CompanyID, ev.MembershipID)
+func eventMembership(ctx context.Context, l Lookup, ev memberd.Event) (memberd.Membership, error) {
+	m, err := l.Membership(ctx, ev.CompanyID, ev.MembershipID)
 	if err != nil {
 		return m, err
 	}
