@@ -115,6 +115,7 @@ func TestGoldenV5(t *testing.T) {
 		{"v5_error_not_found", "GET", "/api/v5/company/memberships/mem_AAAAAAAAAAAAAA", nil},
 	})
 	goldenResponse(t, "v5_error_unauthorized", e.CallKey("apik_nope", "GET", "/api/v5/app/memberships", nil))
+	goldenResponse(t, "v5_error_forbidden", e.CallKey(e.NewKey(e.Company, memberd.PermMemberBasicRead), "PATCH", "/api/v5/company/memberships/"+s.trial, map[string]any{"metadata": map[string]any{}}))
 }
 
 // TestGoldenWebhooks pins the v2 and v5 payload of each kind of event.

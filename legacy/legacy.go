@@ -150,13 +150,18 @@ func position(page, per, count int) pagePosition {
 	return p
 }
 
+// maxOffset bounds the offset a page number makes (no list is that long),
+// so that a huge page number reads as a page past the end.
+const maxOffset = 1 << 31
+
 // listMemberships reads one page of memberships matching f, or of none when
 // nothing can match (a filter on data memberd does not have).
 func (a *API) listMemberships(r *http.Request, f memberd.MembershipFilter, none bool, page, per int, asc bool) ([]memberd.Membership, pagePosition, error) {
 	if none {
 		return nil, position(page, per, 0), nil
 	}
-	items, count, err := a.svc.ListMembershipsOffset(r.Context(), f, (page-1)*per, per, asc)
+	offset := min(page-1, maxOffset/per) * per
+	items, count, err := a.svc.ListMembershipsOffset(r.Context(), f, offset, per, asc)
 	return items, position(page, per, count), err
 }
 

@@ -91,6 +91,10 @@ func TestPagination(t *testing.T) {
 		wantV5Error(t, e.Call("GET", "/api/v5/company/memberships?"+q, nil), 400, "parameter_invalid", param)
 	}
 	wantV2Error(t, e.Call("GET", "/api/v2/memberships?direction=up", nil), 400, "parameter_invalid", "direction")
+	huge := e.Call("GET", "/api/v5/app/memberships?per=50&page=9223372036854775807", nil).Want(t, 200)
+	if len(ids(huge)) != 0 || huge.Get("pagination.next_page") != nil || huge.Get("pagination.prev_page") != nil || huge.Get("pagination.total_count") != 23.0 {
+		t.Errorf("a page far past the end is empty: %s", huge.Body)
+	}
 }
 
 func TestV2Filters(t *testing.T) {
