@@ -96,6 +96,12 @@ type Tx interface {
 	// InsertEvents appends events to the outbox.
 	InsertEvents(ctx context.Context, evs []Event) error
 	ListEvents(ctx context.Context, f EventFilter) ([]Event, error)
+
+	// Page-number lists, for the legacy v2 and v5 surfaces (package legacy).
+	// ListMembershipsOffset returns up to limit memberships matching f,
+	// skipping the first offset, by creation time (newest first unless asc,
+	// ties broken by insertion order); CountMemberships gives the total.
+	ListMembershipsOffset(ctx context.Context, f MembershipFilter, offset, limit int, asc bool) ([]Membership, error)
 }
 
 // MembershipFilter selects memberships; empty fields do not filter.
@@ -109,6 +115,10 @@ type MembershipFilter struct {
 	UserIDs       []string
 	CreatedAfter  *time.Time
 	CreatedBefore *time.Time
+	// Valid selects memberships that grant access (true) or do not (false).
+	Valid *bool
+	// LicenseKey selects the membership with this license key.
+	LicenseKey string
 }
 
 // PaymentFilter selects payments.

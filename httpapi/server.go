@@ -148,10 +148,7 @@ func KeyFrom(ctx context.Context) (memberd.APIKey, bool) {
 // Handle registers an endpoint that needs an API key carrying perms.
 func (s *Server) Handle(pattern string, perms []string, f apiFunc) {
 	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
-		k, err := s.authenticate(r)
-		if err == nil && !k.Can(perms...) {
-			err = memberd.Errorf(memberd.KindForbidden, "", "", "You do not have permission to access this resource (needs %s).", strings.Join(perms, ", "))
-		}
+		k, err := s.Authorize(r, perms...)
 		if err != nil {
 			writeError(w, r, err, s.log)
 			return
@@ -168,6 +165,18 @@ func (s *Server) Handle(pattern string, perms []string, f apiFunc) {
 		}
 		WriteJSON(w, code, v)
 	})
+}
+
+// Authorize authenticates the request's key and checks that it carries
+// perms: what Handle does before its function runs, for surfaces on the same
+// router that render their own responses (the legacy APIs). The error is
+// Unauthorized or Forbidden.
+func (s *Server) Authorize(r *http.Request, perms ...string) (memberd.APIKey, error) {
+	k, err := s.authenticate(r)
+	if err == nil && !k.Can(perms...) {
+		err = memberd.Errorf(memberd.KindForbidden, "", "", "You do not have permission to access this resource (needs %s).", strings.Join(perms, ", "))
+	}
+	return k, err
 }
 
 // authenticate reads the Bearer key.

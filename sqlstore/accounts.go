@@ -68,20 +68,7 @@ func (t *tx) CompaniesWithDueWork(ctx context.Context, realNow time.Time, limit 
 }
 
 func (t *tx) companies(ctx context.Context, q string, args ...any) ([]memberd.Company, error) {
-	rows, err := t.query(ctx, q, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []memberd.Company
-	for rows.Next() {
-		c, err := scanCompany(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, t, scanCompany, q, args...)
 }
 
 func (t *tx) InsertAPIKey(ctx context.Context, k *memberd.APIKey) error {

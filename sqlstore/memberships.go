@@ -138,6 +138,16 @@ func membershipList(f memberd.MembershipFilter) listQuery {
 	in(&l, "m.promo_code_id", f.PromoCodeIDs)
 	in(&l, "m.user_id", f.UserIDs)
 	l.timeRange("m.created_at", f.CreatedAfter, f.CreatedBefore)
+	if f.Valid != nil {
+		op := "IN"
+		if !*f.Valid {
+			op = "NOT IN"
+		}
+		l.filter("m.status " + op + " " + validStatuses)
+	}
+	if f.LicenseKey != "" {
+		l.filter("m.license_key = ?", f.LicenseKey)
+	}
 	return l
 }
 
@@ -154,6 +164,16 @@ func (t *tx) CountMemberships(ctx context.Context, f memberd.MembershipFilter) (
 	return n, err
 }
 
+func (t *tx) ListMembershipsOffset(ctx context.Context, f memberd.MembershipFilter, offset, limit int, asc bool) ([]memberd.Membership, error) {
+	l := membershipList(f)
+	dir := "DESC"
+	if asc {
+		dir = "ASC"
+	}
+	return queryAll(ctx, t, scanMembership, `SELECT `+membershipCols+` `+membershipFrom+l.whereSQL()+
+		` ORDER BY m.created_at `+dir+`, m.seq `+dir+` LIMIT ? OFFSET ?`, append(l.args, limit, offset)...)
+}
+
 func (t *tx) DueMemberships(ctx context.Context, companyID string, until time.Time, limit int, skipLocked bool) ([]memberd.Membership, error) {
 	l := listQuery{}
 	l.filter("m.due_at IS NOT NULL AND m.due_at <= ?", ms(until))
@@ -164,21 +184,8 @@ func (t *tx) DueMemberships(ctx context.Context, companyID string, until time.Ti
 	if skipLocked && lock != "" {
 		lock += " " + t.s.d.SkipLocked
 	}
-	rows, err := t.query(ctx, `SELECT `+membershipCols+` `+membershipFrom+l.whereSQL()+` ORDER BY m.due_at, m.seq LIMIT ?`+lock,
+	return queryAll(ctx, t, scanMembership, `SELECT `+membershipCols+` `+membershipFrom+l.whereSQL()+` ORDER BY m.due_at, m.seq LIMIT ?`+lock,
 		append(l.args, limit)...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []memberd.Membership
-	for rows.Next() {
-		m, err := scanMembership(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, m)
-	}
-	return out, rows.Err()
 }
 
 const paymentCols = `py.seq, py.id, py.company_id, py.membership_id, py.user_id, py.member_id, py.plan_id, py.product_id,

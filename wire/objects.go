@@ -332,7 +332,7 @@ func (r Renderer) Plan(p *memberd.Plan, companyTitle string) Plan {
 		Metadata:       p.Metadata,
 		PlanType:       p.PlanType,
 		Product:        &ID{p.ProductID},
-		PurchaseURL:    r.BaseURL + "/checkout/" + p.ID,
+		PurchaseURL:    r.PurchaseURL(p.ID),
 		ReleaseMethod:  p.ReleaseMethod,
 		RenewalPrice:   p.RenewalPrice,
 		Stock:          p.Stock,

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/memberd/memberd/httpapi"
+	"github.com/memberd/memberd/legacy"
 	"github.com/memberd/memberd/scheduler"
 	"github.com/memberd/memberd/service"
 	"github.com/memberd/memberd/testpay"
@@ -78,6 +79,7 @@ Stops cleanly on SIGINT or SIGTERM: in-flight requests finish (10s at most).`, s
 		}
 	}
 	api := httpapi.New(httpapi.Config{Service: svc, Logger: log, TestHelpers: *helpers})
+	legacy.Mount(api, svc, log)
 	srv := &http.Server{
 		Handler:           api,
 		ReadHeaderTimeout: 10 * time.Second,
