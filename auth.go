@@ -47,6 +47,14 @@ var AllPermissions = []string{
 	PermCompanyBasicRead, PermCompanyCreate, PermCompanyUpdate, PermCompanyManageAPIKeys,
 }
 
+// Permissions each membership operation needs, the same on every surface
+// (v1, v2, v5 and the dashboard).
+var (
+	MembershipReadPerms   = []string{PermMemberBasicRead}
+	MembershipManagePerms = []string{PermMemberManage, PermMemberBasicRead}
+	MembershipCancelPerms = []string{PermMembershipCancel, PermMemberBasicRead}
+)
+
 // APIKey is a company's credential. Only its SHA-256 hash is stored; the
 // secret is shown once, at creation.
 type APIKey struct {
@@ -66,6 +74,15 @@ func (k APIKey) Can(perms ...string) bool {
 		}
 	}
 	return true
+}
+
+// Require returns a Forbidden error naming perms unless the key carries
+// every one of them.
+func (k APIKey) Require(perms ...string) error {
+	if k.Can(perms...) {
+		return nil
+	}
+	return Errorf(KindForbidden, "", "", "You do not have permission to access this resource (needs %s).", strings.Join(perms, ", "))
 }
 
 // HashAPIKey is the stored form of a key secret. Secrets are 256-bit random

@@ -21,12 +21,11 @@ var (
 )
 
 func (s *Server) membershipRoutes() {
-	read := []string{memberd.PermMemberBasicRead}
-	manage := []string{memberd.PermMemberManage, memberd.PermMemberBasicRead}
+	read, manage := memberd.MembershipReadPerms, memberd.MembershipManagePerms
 	s.Handle("GET /api/v1/memberships", read, s.listMemberships)
 	s.Handle("GET /api/v1/memberships/{id}", read, s.getMembership)
 	s.Handle("PATCH /api/v1/memberships/{id}", manage, s.updateMembership)
-	s.Handle("POST /api/v1/memberships/{id}/cancel", []string{memberd.PermMembershipCancel, memberd.PermMemberBasicRead}, s.cancelMembership)
+	s.Handle("POST /api/v1/memberships/{id}/cancel", memberd.MembershipCancelPerms, s.cancelMembership)
 	s.Handle("POST /api/v1/memberships/{id}/pause", manage, s.pauseMembership)
 	s.Handle("POST /api/v1/memberships/{id}/resume", manage, s.resumeMembership)
 	s.Handle("POST /api/v1/memberships/{id}/uncancel", manage, s.uncancelMembership)

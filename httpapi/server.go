@@ -173,8 +173,8 @@ func (s *Server) Handle(pattern string, perms []string, f apiFunc) {
 // Unauthorized or Forbidden.
 func (s *Server) Authorize(r *http.Request, perms ...string) (memberd.APIKey, error) {
 	k, err := s.authenticate(r)
-	if err == nil && !k.Can(perms...) {
-		err = memberd.Errorf(memberd.KindForbidden, "", "", "You do not have permission to access this resource (needs %s).", strings.Join(perms, ", "))
+	if err == nil {
+		err = k.Require(perms...)
 	}
 	return k, err
 }

@@ -175,9 +175,9 @@ func one(s string) []string {
 
 // Permissions, as for the same operations in v1.
 var (
-	permRead   = []string{memberd.PermMemberBasicRead}
-	permManage = []string{memberd.PermMemberManage, memberd.PermMemberBasicRead}
-	permCancel = []string{memberd.PermMembershipCancel, memberd.PermMemberBasicRead}
+	permRead   = memberd.MembershipReadPerms
+	permManage = memberd.MembershipManagePerms
+	permCancel = memberd.MembershipCancelPerms
 )
 
 // freeDays reads the days of add_free_days: an integer from 1 to
