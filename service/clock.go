@@ -12,6 +12,43 @@ import (
 // advance takes on; it bounds transaction size on a 100,000-membership jump.
 const advanceBatch = 500
 
+// MaxClockMove bounds one clock move (ten years).
+const MaxClockMove = 10 * 366 * 24 * time.Hour
+
+// ClockMove says how far to move a company's clock: by Seconds or To an
+// instant, exactly one of them.
+type ClockMove struct {
+	Seconds *int
+	To      *time.Time
+}
+
+// MoveClock checks a move (what the test helper and the dashboard accept:
+// forward, at most MaxClockMove) and makes it with Advance.
+func (s *Service) MoveClock(ctx context.Context, companyID string, m ClockMove) (time.Time, []memberd.Event, error) {
+	switch {
+	case m.Seconds == nil && m.To == nil:
+		return time.Time{}, nil, memberd.Missing("seconds")
+	case m.Seconds != nil && m.To != nil:
+		return time.Time{}, nil, memberd.Invalid("to", "Give seconds or to, not both.")
+	case m.Seconds != nil && (*m.Seconds < 0 || time.Duration(*m.Seconds)*time.Second > MaxClockMove):
+		return time.Time{}, nil, memberd.Invalid("seconds", "seconds must be from 0 to %d.", int(MaxClockMove.Seconds()))
+	}
+	now, err := s.Now(ctx, companyID)
+	if err != nil {
+		return time.Time{}, nil, err
+	}
+	var target time.Time
+	if m.Seconds != nil {
+		target = now.Add(time.Duration(*m.Seconds) * time.Second)
+	} else {
+		target = *m.To
+		if target.Sub(now) > MaxClockMove {
+			return time.Time{}, nil, memberd.Invalid("to", "to may be at most ten years after the company's time.")
+		}
+	}
+	return s.Advance(ctx, companyID, target)
+}
+
 // Advance moves the company's clock forward to `to` (test mode only),
 // performing every piece of work that falls due on the way, in chronological
 // order, each stamped at its own due instant. It returns when all of it is
