@@ -102,6 +102,35 @@ type Tx interface {
 	// skipping the first offset, by creation time (newest first unless asc,
 	// ties broken by insertion order); CountMemberships gives the total.
 	ListMembershipsOffset(ctx context.Context, f MembershipFilter, offset, limit int, asc bool) ([]Membership, error)
+
+	// Aggregates for the dashboard (package dashboard).
+	// CountMembershipsByStatus counts the memberships matching f, per status.
+	CountMembershipsByStatus(ctx context.Context, f MembershipFilter) (map[Status]int, error)
+	// RenewalRevenue sums the renewal prices of the company's memberships
+	// that pay on renewal terms now (active, canceling or past_due, payment
+	// collection not paused, a renewal price above zero), per currency and
+	// billing period.
+	RenewalRevenue(ctx context.Context, companyID string) ([]RevenueGroup, error)
+	// SubscriptionChargesPerDay counts the company's subscription charges
+	// (billing reason subscription_create or subscription_cycle) created in
+	// the days days from `from`, per day: paid ones, and the others.
+	SubscriptionChargesPerDay(ctx context.Context, companyID string, from time.Time, days int) ([]DayCharges, error)
+}
+
+// RevenueGroup is the renewal revenue of the memberships sharing a currency
+// and a billing period.
+type RevenueGroup struct {
+	Currency    Currency
+	PeriodDays  int
+	Memberships int
+	RenewalSum  Money
+}
+
+// DayCharges counts the subscription charges created on one day.
+type DayCharges struct {
+	Day    int // days after the start of the range
+	Paid   int
+	Failed int // not paid: failing, uncollectible or void
 }
 
 // MembershipFilter selects memberships; empty fields do not filter.
@@ -119,6 +148,11 @@ type MembershipFilter struct {
 	Valid *bool
 	// LicenseKey selects the membership with this license key.
 	LicenseKey string
+	// Search selects memberships whose id or user id is Search, or whose
+	// user's username (or email, with SearchEmails) contains it, ignoring
+	// case.
+	Search       string
+	SearchEmails bool
 }
 
 // PaymentFilter selects payments.

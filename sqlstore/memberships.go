@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"strings"
 	"time"
 
 	"github.com/memberd/memberd"
@@ -148,8 +149,21 @@ func membershipList(f memberd.MembershipFilter) listQuery {
 	if f.LicenseKey != "" {
 		l.filter("m.license_key = ?", f.LicenseKey)
 	}
+	if f.Search != "" {
+		pattern := "%" + likeEscaper.Replace(strings.ToLower(f.Search)) + "%"
+		users := `SELECT su.id FROM users su WHERE LOWER(su.username) LIKE ? ESCAPE '\'`
+		args := []any{f.Search, f.Search, pattern}
+		if f.SearchEmails {
+			users += ` OR LOWER(su.email) LIKE ? ESCAPE '\'`
+			args = append(args, pattern)
+		}
+		l.filter("(m.id = ? OR m.user_id = ? OR m.user_id IN ("+users+"))", args...)
+	}
 	return l
 }
+
+// likeEscaper escapes LIKE's wildcards (and its escape character, \).
+var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 
 func (t *tx) ListMemberships(ctx context.Context, f memberd.MembershipFilter, p memberd.PageRequest) (memberd.Page[memberd.Membership], error) {
 	return listPage(ctx, t, membershipList(f), membershipSort[p.Order], p, func(rows *sql.Rows, extra ...any) (memberd.Membership, error) {

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/memberd/memberd/dashboard"
 	"github.com/memberd/memberd/httpapi"
 	"github.com/memberd/memberd/legacy"
 	"github.com/memberd/memberd/scheduler"
@@ -80,6 +81,7 @@ Stops cleanly on SIGINT or SIGTERM: in-flight requests finish (10s at most).`, s
 	}
 	api := httpapi.New(httpapi.Config{Service: svc, Logger: log, TestHelpers: *helpers})
 	legacy.Mount(api, svc, log)
+	dashboard.Mount(api, svc, log)
 	srv := &http.Server{
 		Handler:           api,
 		ReadHeaderTimeout: 10 * time.Second,

@@ -1,0 +1,260 @@
+package dashboard
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"slices"
+
+	"github.com/memberd/memberd"
+)
+
+// The memberships list and the membership page.
+
+// listPageSize is how many memberships a list page shows.
+const listPageSize = 25
+
+// option is a choice of a select.
+type option struct {
+	Value, Label string
+}
+
+// statusChoice is a status checkbox of the list's filter, with its count.
+type statusChoice struct {
+	Status  memberd.Status
+	Count   int
+	Checked bool
+}
+
+// listView is the memberships list page's data.
+type listView struct {
+	Search, Plan, Product, User string
+	Statuses                    []statusChoice
+	Total                       int // memberships matching every filter but the statuses
+	Plans, Products             []option
+	PlanTitles                  map[string]string
+	Rows                        []memberd.Membership
+	Emails                      bool
+	Prev, Next                  string // links to the neighbouring pages
+	Filtered                    bool
+}
+
+func (d *Dashboard) memberships(w http.ResponseWriter, r *http.Request, s *session) error {
+	if err := requireRead(s); err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	ctx := r.Context()
+	v := listView{Search: q.Get("q"), Plan: q.Get("plan"), Product: q.Get("product"), User: q.Get("user"),
+		Emails: s.key.Can(memberd.PermMemberEmailRead)}
+	f := memberd.MembershipFilter{CompanyID: s.key.CompanyID, Search: v.Search, SearchEmails: v.Emails,
+		PlanIDs: nonEmpty(v.Plan), ProductIDs: nonEmpty(v.Product), UserIDs: nonEmpty(v.User)}
+	counts, err := d.svc.MembershipCounts(ctx, f)
+	if err != nil {
+		return err
+	}
+	checked := q["status"]
+	for _, st := range checked {
+		if !memberd.Status(st).Known() {
+			return memberd.Invalid("status", "status must be one of %s.", joinStatuses())
+		}
+		f.Statuses = append(f.Statuses, memberd.Status(st))
+	}
+	for _, st := range memberd.Statuses {
+		v.Statuses = append(v.Statuses, statusChoice{st, counts[st], slices.Contains(checked, string(st))})
+		v.Total += counts[st]
+	}
+	v.Filtered = v.Search != "" || v.Plan != "" || v.Product != "" || v.User != "" || len(checked) > 0
+
+	p := memberd.PageRequest{First: listPageSize, Desc: true}
+	if c := q.Get("after"); c != "" {
+		if p.After, err = memberd.DecodeCursor("after", c); err != nil {
+			return err
+		}
+	} else if c := q.Get("before"); c != "" {
+		if p.Before, err = memberd.DecodeCursor("before", c); err != nil {
+			return err
+		}
+		p.First, p.Last = 0, listPageSize
+	}
+	page, err := d.svc.ListMemberships(ctx, f, p)
+	if err != nil {
+		return err
+	}
+	v.Rows = page.Items
+	link := func(param string, c memberd.Cursor) string {
+		l := url.Values{}
+		for k, vals := range q {
+			if k != "after" && k != "before" {
+				l[k] = vals
+			}
+		}
+		l.Set(param, c.Encode())
+		return "/memberships?" + l.Encode()
+	}
+	if page.HasPrev && len(page.Cursors) > 0 {
+		v.Prev = link("before", page.Cursors[0])
+	}
+	if page.HasNext && len(page.Cursors) > 0 {
+		v.Next = link("after", page.Cursors[len(page.Cursors)-1])
+	}
+	if v.Plans, v.PlanTitles, err = d.planOptions(r, s); err != nil {
+		return err
+	}
+	if v.Products, err = d.productOptions(r, s); err != nil {
+		return err
+	}
+	d.render(w, r, s, http.StatusOK, "memberships", view{Title: "Memberships", Nav: "memberships", Page: v})
+	return nil
+}
+
+func nonEmpty(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return []string{s}
+}
+
+func joinStatuses() string {
+	var b bytes.Buffer
+	for i, st := range memberd.Statuses {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(string(st))
+	}
+	return b.String()
+}
+
+// choiceLimit is how many plans or products a select offers.
+const choiceLimit = 100
+
+// planOptions lists the company's plans (the first 100) for a select, and
+// their titles by id; none when the key may not read plans.
+func (d *Dashboard) planOptions(r *http.Request, s *session) ([]option, map[string]string, error) {
+	titles := map[string]string{}
+	if !s.key.Can(memberd.PermPlanBasicRead) {
+		return nil, titles, nil
+	}
+	page, err := d.svc.ListPlans(r.Context(), memberd.PlanFilter{CompanyID: s.key.CompanyID}, memberd.PageRequest{First: choiceLimit})
+	if err != nil {
+		return nil, nil, err
+	}
+	var out []option
+	for _, p := range page.Items {
+		title := p.Title
+		if title == "" {
+			title = p.ID
+		}
+		titles[p.ID] = title
+		out = append(out, option{p.ID, title + " · " + describeTerms(p.Terms())})
+	}
+	return out, titles, nil
+}
+
+// productOptions lists the company's products (the first 100) for a select;
+// none when the key may not read products.
+func (d *Dashboard) productOptions(r *http.Request, s *session) ([]option, error) {
+	if !s.key.Can(memberd.PermProductBasicRead) {
+		return nil, nil
+	}
+	page, err := d.svc.ListProducts(r.Context(), memberd.ProductFilter{CompanyID: s.key.CompanyID}, memberd.PageRequest{First: choiceLimit})
+	if err != nil {
+		return nil, err
+	}
+	var out []option
+	for _, p := range page.Items {
+		out = append(out, option{p.ID, p.Title})
+	}
+	return out, nil
+}
+
+// membershipView is the membership page's data.
+type membershipView struct {
+	M         memberd.Membership
+	PlanTitle string
+	Email     bool
+	ManageURL string
+	Metadata  string // indented JSON
+	// Payments, newest first; PaymentsDenied is why they are not shown.
+	Payments       []memberd.Payment
+	MorePayments   bool
+	PaymentsDenied string
+	Timeline       []entry // newest first
+	// Failed is the action that just failed, Form the values it was posted
+	// with, to fill its form again.
+	Failed string
+	Form   url.Values
+}
+
+// paymentsShown is how many payments the membership page lists.
+const paymentsShown = 50
+
+func (d *Dashboard) membershipView(r *http.Request, s *session, id string) (membershipView, error) {
+	if err := requireRead(s); err != nil {
+		return membershipView{}, err
+	}
+	ctx := r.Context()
+	m, err := d.svc.Membership(ctx, s.key.CompanyID, id)
+	if err != nil {
+		return membershipView{}, err
+	}
+	v := membershipView{M: m, PlanTitle: m.PlanID, Email: s.key.Can(memberd.PermMemberEmailRead),
+		ManageURL: d.svc.Renderer().ManageURL(m.ID)}
+	if m.Metadata != nil {
+		var buf bytes.Buffer
+		json.Indent(&buf, m.Metadata, "", "  ")
+		v.Metadata = buf.String()
+	}
+	if s.key.Can(memberd.PermPlanBasicRead) {
+		if p, err := d.svc.Plan(ctx, s.key.CompanyID, m.PlanID); err == nil && p.Title != "" {
+			v.PlanTitle = p.Title
+		}
+	}
+	amounts := s.key.Can(memberd.PermPaymentBasicRead)
+	if err := s.key.Require(memberd.PermPaymentBasicRead); err != nil {
+		_, v.PaymentsDenied = d.apiError(r, err)
+	} else {
+		page, err := d.svc.ListPayments(ctx, memberd.PaymentFilter{CompanyID: s.key.CompanyID, MembershipIDs: []string{m.ID}},
+			memberd.PageRequest{First: paymentsShown, Desc: true})
+		if err != nil {
+			return v, err
+		}
+		v.Payments, v.MorePayments = page.Items, page.HasNext
+	}
+	evs, err := d.svc.MembershipEvents(ctx, s.key.CompanyID, m.ID)
+	if err != nil {
+		return v, err
+	}
+	v.Timeline = describeAll(evs, amounts)
+	slices.Reverse(v.Timeline)
+	return v, nil
+}
+
+// notices confirm a done action on the page it redirects to.
+var notices = map[string]string{
+	"pause":         "Payment collection is paused.",
+	"resume":        "Payment collection is resumed.",
+	"cancel":        "The membership is canceled.",
+	"uncancel":      "The cancellation is undone.",
+	"add_free_days": "The free days are added.",
+	"metadata":      "The metadata is saved.",
+	"checkout":      "Checked out.",
+}
+
+func (d *Dashboard) membership(w http.ResponseWriter, r *http.Request, s *session) error {
+	v, err := d.membershipView(r, s, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	d.render(w, r, s, http.StatusOK, "membership", view{Title: "Membership " + v.M.ID, Nav: "memberships",
+		Notice: notices[r.URL.Query().Get("done")], Page: v})
+	return nil
+}
+
+// manage is where manage_url points: the membership's page.
+func (d *Dashboard) manage(w http.ResponseWriter, r *http.Request, s *session) error {
+	http.Redirect(w, r, "/memberships/"+url.PathEscape(r.PathValue("id")), http.StatusSeeOther)
+	return nil
+}

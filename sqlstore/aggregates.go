@@ -1,0 +1,59 @@
+package sqlstore
+
+import (
+	"context"
+	"time"
+
+	"github.com/memberd/memberd"
+)
+
+// Aggregates for the dashboard: counts and sums computed by the database,
+// so a page costs one query however many memberships there are.
+
+func (t *tx) CountMembershipsByStatus(ctx context.Context, f memberd.MembershipFilter) (map[memberd.Status]int, error) {
+	l := membershipList(f)
+	type count struct {
+		status string
+		n      int
+	}
+	rows, err := queryAll(ctx, t, func(r rowScanner, _ ...any) (count, error) {
+		var c count
+		return c, r.Scan(&c.status, &c.n)
+	}, `SELECT m.status, COUNT(*) FROM memberships m`+l.whereSQL()+` GROUP BY m.status`, l.args...)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[memberd.Status]int, len(rows))
+	for _, c := range rows {
+		out[memberd.Status(c.status)] = c.n
+	}
+	return out, nil
+}
+
+func (t *tx) RenewalRevenue(ctx context.Context, companyID string) ([]memberd.RevenueGroup, error) {
+	return queryAll(ctx, t, func(r rowScanner, _ ...any) (memberd.RevenueGroup, error) {
+		var g memberd.RevenueGroup
+		var currency string
+		err := r.Scan(&currency, &g.PeriodDays, &g.Memberships, moneyCol{&g.RenewalSum})
+		g.Currency = memberd.Currency(currency)
+		return g, err
+	}, `SELECT currency, billing_period_days, COUNT(*), SUM(renewal_price) FROM memberships
+		WHERE company_id = ? AND status IN ('active', 'canceling', 'past_due') AND plan_type = 'renewal'
+		AND collection_paused = ? AND renewal_price > 0 AND billing_period_days > 0
+		GROUP BY currency, billing_period_days ORDER BY currency, billing_period_days`, companyID, false)
+}
+
+func (t *tx) SubscriptionChargesPerDay(ctx context.Context, companyID string, from time.Time, days int) ([]memberd.DayCharges, error) {
+	const dayMS = int64(24 * time.Hour / time.Millisecond)
+	start := ms(from)
+	return queryAll(ctx, t, func(r rowScanner, _ ...any) (memberd.DayCharges, error) {
+		var d memberd.DayCharges
+		return d, r.Scan(&d.Day, &d.Paid, &d.Failed)
+	}, `SELECT (created_at - ?) / ? AS day,
+			SUM(CASE WHEN status = 'paid' THEN 1 ELSE 0 END),
+			SUM(CASE WHEN status = 'paid' THEN 0 ELSE 1 END)
+		FROM payments
+		WHERE company_id = ? AND billing_reason IN ('subscription_create', 'subscription_cycle')
+		AND created_at >= ? AND created_at < ?
+		GROUP BY 1 ORDER BY 1`, start, dayMS, companyID, start, start+int64(days)*dayMS)
+}
