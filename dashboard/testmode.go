@@ -21,9 +21,9 @@ type clockMove struct {
 }
 
 var clockMoves = []clockMove{
-	{"day", "+1 day", 24 * time.Hour},
-	{"week", "+1 week", 7 * 24 * time.Hour},
-	{"month", "+1 month (30 days)", 30 * 24 * time.Hour},
+	{"day", "1 day", 24 * time.Hour},
+	{"week", "1 week", 7 * 24 * time.Hour},
+	{"month", "1 month (30 days)", 30 * 24 * time.Hour},
 }
 
 // movedEventsShown is how many events of a move the clock page lists.
@@ -159,17 +159,21 @@ func (d *Dashboard) buy(r *http.Request, s *session, f url.Values) (memberd.Memb
 	if plan == "" {
 		return memberd.Membership{}, memberd.Missing("plan_id")
 	}
-	u, err := d.svc.User(ctx, username)
-	if isKind(err, memberd.KindNotFound) && !memberd.HasPrefix(username, memberd.PrefixUser) {
-		u, err = d.svc.CreateUser(ctx, service.UserParams{Username: username,
-			Name: strings.TrimSpace(f.Get("name")), Email: strings.TrimSpace(f.Get("email"))})
+	userID := username // a user id goes to checkout as it is, as in the API
+	if !memberd.HasPrefix(username, memberd.PrefixUser) {
+		u, err := d.svc.User(ctx, username)
+		if isKind(err, memberd.KindNotFound) {
+			u, err = d.svc.CreateUser(ctx, service.UserParams{Username: username,
+				Name: strings.TrimSpace(f.Get("name")), Email: strings.TrimSpace(f.Get("email"))})
+		}
+		if err != nil {
+			return memberd.Membership{}, err
+		}
+		userID = u.ID
 	}
-	if err != nil {
-		return memberd.Membership{}, err
-	}
-	p := service.CheckoutParams{PlanID: plan, UserID: u.ID}
+	p := service.CheckoutParams{PlanID: plan, UserID: userID}
 	if b := f.Get("behavior"); b != "" {
-		pm, err := d.svc.CreatePaymentMethod(ctx, company, u.ID, b)
+		pm, err := d.svc.CreatePaymentMethod(ctx, company, userID, b)
 		if err != nil {
 			return memberd.Membership{}, err
 		}
