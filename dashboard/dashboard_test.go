@@ -335,7 +335,7 @@ func TestMembershipsListSearchAndFilters(t *testing.T) {
 		"nobody":    nil,
 		"@example.": {dave, carol, bob, alice},
 	} {
-		p := c.get("/memberships?q=" + url.QueryEscape(q)).want(t, 200)
+		p := c.get("/memberships?q="+url.QueryEscape(q)).want(t, 200)
 		if got := listed(p); strings.Join(got, ",") != strings.Join(want, ",") {
 			t.Errorf("search %q: %v, want %v", q, got, want)
 		}
