@@ -72,7 +72,7 @@ func (e *env) plan(product, title, price, currency string, period int) string {
 func (e *env) buyFrom(company, username, plan, behavior string) string {
 	e.t.Helper()
 	ctx := context.Background()
-	u, err := e.Service.CreateUser(ctx, service.UserParams{Username: username, Name: strings.ToUpper(username[:1]) + username[1:], Email: username + "@example.com"})
+	u, err := e.Service.CreateUser(ctx, service.UserParams{Username: username, Name: personName(username), Email: username + "@example.com"})
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -86,6 +86,15 @@ func (e *env) buyFrom(company, username, plan, behavior string) string {
 		e.t.Fatal(err)
 	}
 	return m.ID
+}
+
+// personName makes a name of a username: "maya.okoro" is "Maya Okoro".
+func personName(username string) string {
+	parts := strings.FieldsFunc(username, func(r rune) bool { return r == '.' || r == '_' })
+	for i, p := range parts {
+		parts[i] = strings.ToUpper(p[:1]) + p[1:]
+	}
+	return strings.Join(parts, " ")
 }
 
 // membership reads a membership through the service.

@@ -48,11 +48,19 @@ func formatMoney(m memberd.Money, c memberd.Currency) string {
 		return "free"
 	}
 	r := int64(m.Round(c))
-	s := strconv.FormatInt(r/memberd.MoneyScale, 10)
+	s := groupThousands(strconv.FormatInt(r/memberd.MoneyScale, 10))
 	if n := c.Decimals(); n > 0 {
 		s += "." + fmt.Sprintf("%08d", r%memberd.MoneyScale)[:n]
 	}
 	return s + " " + strings.ToUpper(string(c))
+}
+
+// groupThousands puts commas between groups of three digits: "1,581".
+func groupThousands(digits string) string {
+	for i := len(digits) - 3; i > 0; i -= 3 {
+		digits = digits[:i] + "," + digits[i:]
+	}
+	return digits
 }
 
 // describeTerms says what a membership pays: "29.00 USD every 30 days".

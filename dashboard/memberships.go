@@ -20,6 +20,13 @@ type option struct {
 	Value, Label string
 }
 
+// statusOrder is the order pages show statuses in: the lifecycle's, from
+// access to its end.
+var statusOrder = []memberd.Status{
+	memberd.StatusTrialing, memberd.StatusActive, memberd.StatusCanceling, memberd.StatusPastDue, memberd.StatusCompleted,
+	memberd.StatusDrafted, memberd.StatusCanceled, memberd.StatusExpired, memberd.StatusUnresolved,
+}
+
 // statusChoice is a status checkbox of the list's filter, with its count.
 type statusChoice struct {
 	Status  memberd.Status
@@ -61,7 +68,7 @@ func (d *Dashboard) memberships(w http.ResponseWriter, r *http.Request, s *sessi
 		}
 		f.Statuses = append(f.Statuses, memberd.Status(st))
 	}
-	for _, st := range memberd.Statuses {
+	for _, st := range statusOrder {
 		v.Statuses = append(v.Statuses, statusChoice{st, counts[st], slices.Contains(checked, string(st))})
 		v.Total += counts[st]
 	}

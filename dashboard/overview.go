@@ -34,7 +34,7 @@ func (d *Dashboard) overview(w http.ResponseWriter, r *http.Request, s *session)
 		if err != nil {
 			return err
 		}
-		for _, st := range memberd.Statuses {
+		for _, st := range statusOrder {
 			v.Statuses = append(v.Statuses, statusChoice{Status: st, Count: counts[st]})
 			v.Total += counts[st]
 		}
