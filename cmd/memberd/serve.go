@@ -25,8 +25,9 @@ import (
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("serve", "memberd serve [--addr HOST:PORT] [--database FILE] [--test-helpers] [--demo]", `
 Serves Whop's v1 API at /api/v1 (point the official SDK at it with
-WHOP_BASE_URL=http://HOST:PORT/api/v1), /healthz and /readyz, and runs the
-scheduler that renews, retries and expires memberships as time passes.
+WHOP_BASE_URL=http://HOST:PORT/api/v1), /healthz and /readyz, the web
+dashboard at / (sign in with an API key), and runs the scheduler that renews,
+retries and expires memberships as time passes.
 
 With --test-helpers every company has its own clock, moved forward with
 POST /api/v1/test_helpers/clock/advance, and the test helpers exist.
