@@ -125,11 +125,7 @@ func TestPagesAreLockedDown(t *testing.T) {
 }
 
 func TestForgedPostsChangeNothing(t *testing.T) {
-	e := newEnv(t)
-	f := e.Catalog()
-	id := e.buy("alice", f.Monthly, "")
-	c := e.client()
-	c.signIn(e.Key)
+	e, f, id, c := aliceSignedIn(t)
 	c.get("/memberships/" + id)
 	good := c.token
 
@@ -209,11 +205,7 @@ func TestPermissionsAreTheAPIs(t *testing.T) {
 }
 
 func TestActionsConfirmFirst(t *testing.T) {
-	e := newEnv(t)
-	f := e.Catalog()
-	id := e.buy("alice", f.Monthly, "")
-	c := e.client()
-	c.signIn(e.Key)
+	e, _, id, c := aliceSignedIn(t)
 	c.get("/memberships/" + id)
 
 	// The first post only asks.
@@ -261,12 +253,8 @@ func TestActionsConfirmFirst(t *testing.T) {
 }
 
 func TestActionErrorsAreTheAPIs(t *testing.T) {
-	e := newEnv(t)
-	f := e.Catalog()
-	id := e.buy("alice", f.Monthly, "")
+	e, f, id, c := aliceSignedIn(t)
 	lifetime := e.buy("bob", f.Lifetime, "")
-	c := e.client()
-	c.signIn(e.Key)
 	api := func(method, path string, body any) string {
 		t.Helper()
 		return e.Call(method, path, body).Want(t, 400).Str("error.message")
@@ -472,11 +460,7 @@ func TestOverview(t *testing.T) {
 }
 
 func TestClockMovesAndTheirEvents(t *testing.T) {
-	e := newEnv(t)
-	f := e.Catalog()
-	alice := e.buy("alice", f.Monthly, "")
-	c := e.client()
-	c.signIn(e.Key)
+	e, _, alice, c := aliceSignedIn(t)
 	c.get("/test/clock").want(t, 200, "2026-03-01 09:00 UTC", "Move it forward by", ">1 day<", ">1 week<", ">1 month (30 days)<", `value="2026-03-01T09:00"`)
 
 	p := c.post("/test/clock", url.Values{"move": {"day"}})

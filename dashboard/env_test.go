@@ -31,6 +31,18 @@ func newEnv(t *testing.T, opts ...apitest.Option) *env {
 	return &env{Env: a, t: t}
 }
 
+// aliceSignedIn is an env with the catalog, alice's monthly membership, and
+// a client signed in with the all-permission key.
+func aliceSignedIn(t *testing.T) (*env, apitest.Fixture, string, *client) {
+	t.Helper()
+	e := newEnv(t)
+	f := e.Catalog()
+	id := e.buy("alice", f.Monthly, "")
+	c := e.client()
+	c.signIn(e.Key)
+	return e, f, id, c
+}
+
 // buy checks out plan for a new user named username with a card of behavior
 // ("" for none), through the service, and returns the membership's id.
 func (e *env) buy(username, plan, behavior string) string {

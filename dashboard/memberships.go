@@ -15,9 +15,19 @@ import (
 // listPageSize is how many memberships a list page shows.
 const listPageSize = 25
 
-// option is a choice of a select.
+// option is an option of a select.
 type option struct {
 	Value, Label string
+}
+
+// choice is a field that picks one of Options, or takes an id typed in when
+// there are none (the key may not list them): template "choice".
+type choice struct {
+	ID, Label        string // the id is also the field's name
+	Any, Placeholder string // the option that picks none; the input's hint
+	Value            string
+	Required         bool
+	Options          []option
 }
 
 // statusOrder is the order pages show statuses in: the lifecycle's, from
@@ -36,15 +46,15 @@ type statusChoice struct {
 
 // listView is the memberships list page's data.
 type listView struct {
-	Search, Plan, Product, User string
-	Statuses                    []statusChoice
-	Total                       int // memberships matching every filter but the statuses
-	Plans, Products             []option
-	PlanTitles                  map[string]string
-	Rows                        []memberd.Membership
-	Emails                      bool
-	Prev, Next                  string // links to the neighbouring pages
-	Filtered                    bool
+	Search, User  string
+	Plan, Product choice
+	Statuses      []statusChoice
+	Total         int // memberships matching every filter but the statuses
+	PlanTitles    map[string]string
+	Rows          []memberd.Membership
+	Emails        bool
+	Prev, Next    string // links to the neighbouring pages
+	Filtered      bool
 }
 
 func (d *Dashboard) memberships(w http.ResponseWriter, r *http.Request, s *session) error {
@@ -53,10 +63,11 @@ func (d *Dashboard) memberships(w http.ResponseWriter, r *http.Request, s *sessi
 	}
 	q := r.URL.Query()
 	ctx := r.Context()
-	v := listView{Search: q.Get("q"), Plan: q.Get("plan"), Product: q.Get("product"), User: q.Get("user"),
-		Emails: s.key.Can(memberd.PermMemberEmailRead)}
+	v := listView{Search: q.Get("q"), User: q.Get("user"), Emails: s.key.Can(memberd.PermMemberEmailRead),
+		Plan:    choice{ID: "plan", Label: "Plan", Any: "Any plan", Placeholder: "plan_…", Value: q.Get("plan")},
+		Product: choice{ID: "product", Label: "Product", Any: "Any product", Placeholder: "prod_…", Value: q.Get("product")}}
 	f := memberd.MembershipFilter{CompanyID: s.key.CompanyID, Search: v.Search, SearchEmails: v.Emails,
-		PlanIDs: nonEmpty(v.Plan), ProductIDs: nonEmpty(v.Product), UserIDs: nonEmpty(v.User)}
+		PlanIDs: nonEmpty(v.Plan.Value), ProductIDs: nonEmpty(v.Product.Value), UserIDs: nonEmpty(v.User)}
 	counts, err := d.svc.MembershipCounts(ctx, f)
 	if err != nil {
 		return err
@@ -72,7 +83,7 @@ func (d *Dashboard) memberships(w http.ResponseWriter, r *http.Request, s *sessi
 		v.Statuses = append(v.Statuses, statusChoice{st, counts[st], slices.Contains(checked, string(st))})
 		v.Total += counts[st]
 	}
-	v.Filtered = v.Search != "" || v.Plan != "" || v.Product != "" || v.User != "" || len(checked) > 0
+	v.Filtered = v.Search != "" || v.Plan.Value != "" || v.Product.Value != "" || v.User != "" || len(checked) > 0
 
 	p := memberd.PageRequest{First: listPageSize, Desc: true}
 	if c := q.Get("after"); c != "" {
@@ -106,10 +117,10 @@ func (d *Dashboard) memberships(w http.ResponseWriter, r *http.Request, s *sessi
 	if page.HasNext && len(page.Cursors) > 0 {
 		v.Next = link("after", page.Cursors[len(page.Cursors)-1])
 	}
-	if v.Plans, v.PlanTitles, err = d.planOptions(r, s); err != nil {
+	if v.Plan.Options, v.PlanTitles, err = d.planOptions(r, s); err != nil {
 		return err
 	}
-	if v.Products, err = d.productOptions(r, s); err != nil {
+	if v.Product.Options, err = d.productOptions(r, s); err != nil {
 		return err
 	}
 	d.render(w, r, s, http.StatusOK, "memberships", view{Title: "Memberships", Nav: "memberships", Page: v})

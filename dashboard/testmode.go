@@ -120,7 +120,7 @@ func (d *Dashboard) moveClock(w http.ResponseWriter, r *http.Request, s *session
 
 // checkoutView is the checkout page's data.
 type checkoutView struct {
-	Plans     []option
+	Plan      choice
 	Behaviors []string
 	Form      url.Values
 }
@@ -134,7 +134,8 @@ func (d *Dashboard) renderCheckout(w http.ResponseWriter, r *http.Request, s *se
 	if err != nil {
 		return err
 	}
-	v := checkoutView{Plans: plans, Behaviors: service.PaymentMethodBehaviors, Form: form}
+	v := checkoutView{Behaviors: service.PaymentMethodBehaviors, Form: form,
+		Plan: choice{ID: "plan_id", Label: "Plan", Placeholder: "plan_…", Value: form.Get("plan_id"), Required: true, Options: plans}}
 	d.render(w, r, s, status, "checkout", view{Title: "Checkout", Nav: "checkout", Error: msg, Page: v})
 	return nil
 }
