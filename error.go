@@ -38,6 +38,7 @@ const (
 	CodeClockBackwards           = "clock_cannot_move_backwards"
 	CodeIdempotencyKeyReused     = "idempotency_key_reused"
 	CodeIdempotencyKeyInProgress = "idempotency_key_in_progress"
+	CodeWebhookDisabled          = "webhook_disabled"
 )
 
 // Error is a domain error that reaches clients: its message is safe to show.

@@ -90,9 +90,39 @@ type Tx interface {
 	Payment(ctx context.Context, companyID, id string) (Payment, error)
 	ListPayments(ctx context.Context, f PaymentFilter, p PageRequest) (Page[Payment], error)
 
-	// InsertEvents appends events to the outbox.
+	// InsertEvents appends events to the outbox and, in the same
+	// transaction, creates a delivery of each to every enabled webhook
+	// endpoint it matches.
 	InsertEvents(ctx context.Context, evs []Event) error
 	ListEvents(ctx context.Context, f EventFilter) ([]Event, error)
+
+	// Webhooks: endpoints, their deliveries and attempts. Delivery times
+	// are real time; claims keep several nodes from sending one delivery
+	// at once.
+	InsertWebhook(ctx context.Context, w *Webhook) error
+	Webhook(ctx context.Context, companyID, id string) (Webhook, error)
+	// UpdateWebhook saves w. A disabled endpoint's pending deliveries wait
+	// (no next attempt time); enabling it makes them due at once.
+	UpdateWebhook(ctx context.Context, w *Webhook) error
+	// DeleteWebhook removes the endpoint with its deliveries and attempts.
+	DeleteWebhook(ctx context.Context, companyID, id string) error
+	// ListWebhooks lists the company's endpoints.
+	ListWebhooks(ctx context.Context, companyID string, p PageRequest) (Page[Webhook], error)
+	// ClaimDeliveries claims up to limit deliveries due at now (oldest due
+	// first), passing over those other transactions hold: each is held
+	// under token until lease, when it falls due again unless recorded.
+	ClaimDeliveries(ctx context.Context, now, lease time.Time, token string, limit int) ([]DeliveryJob, error)
+	// RecordAttempts logs attempts and applies their results. Endpoints
+	// failing since before failingBefore (and not since succeeding) are
+	// disabled; it returns the endpoints it disabled.
+	RecordAttempts(ctx context.Context, rs []AttemptResult, failingBefore time.Time) ([]EndpointDisabled, error)
+	Delivery(ctx context.Context, webhookID string, seq int64) (Delivery, error)
+	ListDeliveries(ctx context.Context, f DeliveryFilter, p PageRequest) (Page[Delivery], error)
+	ListAttempts(ctx context.Context, deliverySeq int64, p PageRequest) (Page[Attempt], error)
+	// ResendDelivery creates a new delivery of a delivery's event, due at once.
+	ResendDelivery(ctx context.Context, webhookID string, seq int64) (Delivery, error)
+	// ResendDeliveries does so for every delivery f selects and counts them.
+	ResendDeliveries(ctx context.Context, f ResendFilter) (int, error)
 }
 
 // MembershipFilter selects memberships; empty fields do not filter.

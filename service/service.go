@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/memberd/memberd"
+	"github.com/memberd/memberd/webhook"
 	"github.com/memberd/memberd/wire"
 )
 
@@ -28,6 +29,10 @@ type Service struct {
 	realNow func() time.Time
 	// testMode gives each company its own clock, stored in the database.
 	testMode bool
+	// webhookFormats render payloads per api_version; allowPrivateWebhooks
+	// accepts endpoint URLs on internal addresses outside test mode.
+	webhookFormats       webhook.Formats
+	allowPrivateWebhooks bool
 
 	keys keyCache
 }
@@ -43,6 +48,12 @@ type Config struct {
 	Now func() time.Time
 	// TestMode gives every company a clock that test helpers move forward.
 	TestMode bool
+	// WebhookFormats are the api_versions webhooks can be created with;
+	// nil means webhook.DefaultFormats (v1).
+	WebhookFormats webhook.Formats
+	// AllowPrivateWebhooks accepts webhook URLs on loopback and private
+	// addresses (always accepted in test mode).
+	AllowPrivateWebhooks bool
 }
 
 // New returns a Service.
@@ -56,9 +67,13 @@ func New(c Config) *Service {
 	if c.Rules.RetrySchedule == nil {
 		c.Rules = memberd.DefaultRules
 	}
+	if c.WebhookFormats == nil {
+		c.WebhookFormats = webhook.DefaultFormats()
+	}
 	return &Service{
 		store: c.Store, rules: c.Rules, processor: c.Processor, render: c.Renderer,
 		log: c.Logger, realNow: c.Now, testMode: c.TestMode,
+		webhookFormats: c.WebhookFormats, allowPrivateWebhooks: c.AllowPrivateWebhooks,
 		keys: keyCache{m: map[string]cachedKey{}},
 	}
 }

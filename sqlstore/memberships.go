@@ -274,6 +274,9 @@ func (t *tx) InsertEvents(ctx context.Context, evs []memberd.Event) error {
 			e.ID, e.CompanyID, string(e.Type), e.ObjectID, strOrNil(e.MembershipID), string(e.Data), ms(e.CreatedAt)); err != nil {
 			return err
 		}
+		if err := t.fanOut(ctx, e); err != nil {
+			return err
+		}
 	}
 	return nil
 }
