@@ -99,9 +99,9 @@ func signedPrefix(msgID string, ts time.Time) []byte {
 
 // SetHeaders sets the three Standard Webhooks headers on h.
 func (s Signer) SetHeaders(h http.Header, msgID string, ts time.Time, body []byte) {
-	h[HeaderID] = []string{msgID}
-	h[HeaderTimestamp] = []string{strconv.FormatInt(ts.Unix(), 10)}
-	h[HeaderSignature] = []string{s.Signature(msgID, ts, body)}
+	h.Set(HeaderID, msgID)
+	h.Set(HeaderTimestamp, strconv.FormatInt(ts.Unix(), 10))
+	h.Set(HeaderSignature, s.Signature(msgID, ts, body))
 }
 
 // Tolerance is how far a verified timestamp may be from now, as in the
