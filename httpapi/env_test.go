@@ -60,9 +60,11 @@ var start = time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
 
 type envOption func(*envConfig)
 
-type envConfig struct{ testHelpers bool }
+type envConfig struct{ testHelpers, allowPrivateWebhooks bool }
 
 func withoutTestHelpers(c *envConfig) { c.testHelpers = false }
+
+func withPrivateWebhooks(c *envConfig) { c.allowPrivateWebhooks = true }
 
 func newEnv(t *testing.T, opts ...envOption) *env {
 	t.Helper()
@@ -85,6 +87,7 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 	e.srv = httptest.NewUnstartedServer(nil)
 	e.svc = service.New(service.Config{
 		Store: store, Processor: testpay.Processor{}, Logger: log, Now: clock.Now, TestMode: cfg.testHelpers,
+		AllowPrivateWebhooks: cfg.allowPrivateWebhooks,
 		Renderer: wire.Renderer{BaseURL: "http://" + e.srv.Listener.Addr().String()},
 	})
 	e.srv.Config.Handler = httpapi.New(httpapi.Config{Service: e.svc, Logger: log, TestHelpers: cfg.testHelpers})
