@@ -206,7 +206,7 @@ func (d *Dispatcher) claimBatch(ctx context.Context, jobs chan<- memberd.Deliver
 // deliver makes one attempt of a claimed delivery, or gives the claim
 // back unattempted (shutting down, endpoint paused, lease nearly over).
 func (d *Dispatcher) deliver(ctx context.Context, j memberd.DeliveryJob) memberd.AttemptResult {
-	now := d.cfg.Now()
+	now := d.cfg.Now().Truncate(time.Millisecond) // instants are stored to the millisecond
 	w := &j.Webhook
 	r := memberd.AttemptResult{WebhookID: w.ID, Token: j.Token, Attempt: memberd.Attempt{
 		DeliverySeq: j.Delivery.Seq, Number: j.Delivery.Attempts + 1, At: now, URL: w.URL,

@@ -37,7 +37,7 @@ func (p Policy) Retry(n int, retryAfter time.Duration, now time.Time, spread flo
 	wait := p.Schedule[n-1]
 	wait += time.Duration(float64(wait) * p.Jitter * spread)
 	wait = max(wait, min(retryAfter, p.MaxRetryAfter))
-	return now.Add(wait), true
+	return now.Add(wait).Truncate(time.Millisecond), true // as stored
 }
 
 // retryAfter reads a Retry-After header: delay seconds or an HTTP date.

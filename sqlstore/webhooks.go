@@ -94,8 +94,8 @@ func (t *tx) Webhook(ctx context.Context, companyID, id string) (memberd.Webhook
 }
 
 func (t *tx) UpdateWebhook(ctx context.Context, w *memberd.Webhook) error {
-	err := mustAffect(t.exec(ctx, `UPDATE webhooks SET child_resource_events = ?, url = ?, api_version = ?, enabled = ?, updated_at = ?
-		WHERE company_id = ? AND id = ?`, w.ChildResourceEvents, w.URL, w.APIVersion, w.Enabled, ms(w.UpdatedAt), w.CompanyID, w.ID))
+	err := mustAffect(t.exec(ctx, `UPDATE webhooks SET child_resource_events = ?, url = ?, api_version = ?, enabled = ?, secret = ?, updated_at = ?
+		WHERE company_id = ? AND id = ?`, w.ChildResourceEvents, w.URL, w.APIVersion, w.Enabled, w.Secret, ms(w.UpdatedAt), w.CompanyID, w.ID))
 	if err != nil {
 		return err
 	}
