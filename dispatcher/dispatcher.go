@@ -155,6 +155,21 @@ func (d *Dispatcher) Run(ctx context.Context) {
 	<-recorded
 }
 
+// Start runs the dispatcher in its own goroutine; stop ends it as Run
+// does when its context is done, and returns once it has.
+func (d *Dispatcher) Start() (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		d.Run(ctx)
+		close(done)
+	}()
+	return sync.OnceFunc(func() {
+		cancel()
+		<-done
+	})
+}
+
 // claim keeps the job queue filled with due deliveries until ctx is done.
 // It claims when the queue is at most half full, so that claims are
 // batches and a claimed delivery waits little before it is sent.

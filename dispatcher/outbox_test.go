@@ -116,13 +116,7 @@ func startCounter(tb testing.TB) (*counter, *httptest.Server) {
 func run(tb testing.TB, store memberd.Store, c dispatcher.Config) (stop func()) {
 	c.Store, c.AllowPrivate = store, true
 	c.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		dispatcher.New(c).Run(ctx)
-		close(done)
-	}()
-	stop = sync.OnceFunc(func() { cancel(); <-done })
+	stop = dispatcher.New(c).Start()
 	tb.Cleanup(stop)
 	return stop
 }

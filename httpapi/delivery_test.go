@@ -94,16 +94,7 @@ func (e *env) dispatch(c dispatcher.Config) (stop func()) {
 	c.Poll = 5 * time.Millisecond
 	c.AllowPrivate = true
 	c.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		dispatcher.New(c).Run(ctx)
-		close(done)
-	}()
-	stop = sync.OnceFunc(func() {
-		cancel()
-		<-done
-	})
+	stop = dispatcher.New(c).Start()
 	e.t.Cleanup(stop)
 	return stop
 }
@@ -130,6 +121,17 @@ func (e *env) deliveries(hook string, query ...string) []map[string]any {
 		out = append(out, d.(map[string]any))
 	}
 	return out
+}
+
+// succeeded counts a webhook's deliveries that have succeeded.
+func (e *env) succeeded(hook string) int {
+	n := 0
+	for _, d := range e.deliveries(hook) {
+		if d["status"] == "succeeded" {
+			n++
+		}
+	}
+	return n
 }
 
 // allDelivered waits until every delivery of the hook has succeeded and
@@ -568,15 +570,7 @@ func TestWebhookClockAdvance(t *testing.T) {
 	if subscribed < 5 {
 		t.Fatalf("%d events to deliver", subscribed)
 	}
-	waitFor(t, "the renewals' events", func() bool {
-		n := 0
-		for _, d := range e.deliveries(hook) {
-			if d["status"] == "succeeded" {
-				n++
-			}
-		}
-		return n == subscribed-1
-	})
+	waitFor(t, "the renewals' events", func() bool { return e.succeeded(hook) == subscribed-1 })
 	for _, d := range e.deliveries(hook) {
 		if d["id"] == failed["id"] && (d["attempts"].(float64) != 1 || d["next_attempt_at"] != failed["next_attempt_at"]) {
 			t.Errorf("the clock jump moved the retry: %v, was %v", d, failed)
@@ -608,15 +602,7 @@ func TestWebhookNodeFailure(t *testing.T) {
 	}
 	stop := e.dispatch(dispatcher.Config{})
 	e.checkout(f.monthly, "") // unclaimed: sent at once
-	waitFor(t, "the unclaimed deliveries", func() bool {
-		n := 0
-		for _, d := range e.deliveries(hook) {
-			if d["status"] == "succeeded" {
-				n++
-			}
-		}
-		return n == 3
-	})
+	waitFor(t, "the unclaimed deliveries", func() bool { return e.succeeded(hook) == 3 })
 	if n := len(rc.received()); n != 3 {
 		t.Fatalf("%d requests while the dead node's claims hold", n)
 	}

@@ -88,7 +88,7 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 	e.svc = service.New(service.Config{
 		Store: store, Processor: testpay.Processor{}, Logger: log, Now: clock.Now, TestMode: cfg.testHelpers,
 		AllowPrivateWebhooks: cfg.allowPrivateWebhooks,
-		Renderer: wire.Renderer{BaseURL: "http://" + e.srv.Listener.Addr().String()},
+		Renderer:             wire.Renderer{BaseURL: "http://" + e.srv.Listener.Addr().String()},
 	})
 	e.srv.Config.Handler = httpapi.New(httpapi.Config{Service: e.svc, Logger: log, TestHelpers: cfg.testHelpers})
 	e.srv.Start()

@@ -2,9 +2,9 @@ package httpapi_test
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
-	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -15,12 +15,7 @@ import (
 // keysOf returns the sorted keys of a JSON object.
 func keysOf(v any) []string {
 	m, _ := v.(map[string]any)
-	var ks []string
-	for k := range m {
-		ks = append(ks, k)
-	}
-	sort.Strings(ks)
-	return ks
+	return slices.Sorted(maps.Keys(m))
 }
 
 func strs(v any) []string {

@@ -1,6 +1,7 @@
 package webhook_test
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -69,40 +70,38 @@ func TestVerify(t *testing.T) {
 	secret := webhook.NewSecret()
 	s, _ := webhook.NewSigner(secret)
 	now := time.Unix(1767225600, 0)
-	body := []byte(`{"id":"msg_1"}`)
-	signed := func() http.Header {
-		h := http.Header{}
-		s.SetHeaders(h, "msg_1", now, body)
-		return h
-	}
-	good := signed().Get(webhook.HeaderSignature)
+	body := `{"id":"msg_1"}`
+	h := http.Header{}
+	s.SetHeaders(h, "msg_1", now, []byte(body))
+	good := h.Get(webhook.HeaderSignature)
 	cases := []struct {
 		name   string
-		change func(h http.Header) ([]byte, time.Time, string)
+		header string // a header to change ("" for none), to value
+		value  string
+		body   string        // the body received ("" for the one signed)
+		later  time.Duration // how long after signing it is verified
+		secret string        // the verifier's ("" for the signer's)
 		ok     bool
 	}{
-		{"as signed", func(h http.Header) ([]byte, time.Time, string) { return body, now, secret }, true},
-		{"rotation: several signatures, one good", func(h http.Header) ([]byte, time.Time, string) {
-			h.Set(webhook.HeaderSignature, "v1,bm9wZQ== "+good+" v1a,x")
-			return body, now, secret
-		}, true},
-		{"4 minutes later", func(h http.Header) ([]byte, time.Time, string) { return body, now.Add(4 * time.Minute), secret }, true},
-		{"tampered body", func(h http.Header) ([]byte, time.Time, string) { return []byte(`{"id":"msg_2"}`), now, secret }, false},
-		{"other secret", func(h http.Header) ([]byte, time.Time, string) { return body, now, webhook.NewSecret() }, false},
-		{"other id", func(h http.Header) ([]byte, time.Time, string) { h.Set(webhook.HeaderID, "msg_2"); return body, now, secret }, false},
-		{"too old", func(h http.Header) ([]byte, time.Time, string) { return body, now.Add(6 * time.Minute), secret }, false},
-		{"too new", func(h http.Header) ([]byte, time.Time, string) { return body, now.Add(-6 * time.Minute), secret }, false},
-		{"no signature", func(h http.Header) ([]byte, time.Time, string) { h.Del(webhook.HeaderSignature); return body, now, secret }, false},
-		{"bad timestamp", func(h http.Header) ([]byte, time.Time, string) { h.Set(webhook.HeaderTimestamp, "soon"); return body, now, secret }, false},
-		{"other version", func(h http.Header) ([]byte, time.Time, string) {
-			h.Set(webhook.HeaderSignature, "v2,"+strings.TrimPrefix(good, "v1,"))
-			return body, now, secret
-		}, false},
+		{name: "as signed", ok: true},
+		{name: "rotation: several signatures, one good", header: webhook.HeaderSignature, value: "v1,bm9wZQ== " + good + " v1a,x", ok: true},
+		{name: "4 minutes later", later: 4 * time.Minute, ok: true},
+		{name: "tampered body", body: `{"id":"msg_2"}`},
+		{name: "other secret", secret: webhook.NewSecret()},
+		{name: "other id", header: webhook.HeaderID, value: "msg_2"},
+		{name: "too old", later: 6 * time.Minute},
+		{name: "too new", later: -6 * time.Minute},
+		{name: "no signature", header: webhook.HeaderSignature, value: ""},
+		{name: "bad timestamp", header: webhook.HeaderTimestamp, value: "soon"},
+		{name: "other version", header: webhook.HeaderSignature, value: "v2," + strings.TrimPrefix(good, "v1,")},
 	}
 	for _, c := range cases {
-		h := signed()
-		b, at, sec := c.change(h)
-		if err := webhook.Verify(sec, h, b, at); (err == nil) != c.ok {
+		got := h.Clone()
+		if c.header != "" {
+			got.Set(c.header, c.value)
+		}
+		b := cmp.Or(c.body, body)
+		if err := webhook.Verify(cmp.Or(c.secret, secret), got, []byte(b), now.Add(c.later)); (err == nil) != c.ok {
 			t.Errorf("%s: verify = %v, want ok=%v", c.name, err, c.ok)
 		}
 	}

@@ -102,12 +102,10 @@ then webhook attempts in flight (--webhook-timeout at most).`, stderr)
 	runCtx, stopWorkers := context.WithCancel(context.Background())
 	var workers sync.WaitGroup
 	workers.Go(func() { scheduler.New(svc, log, *interval, 500).Run(runCtx) })
-	workers.Go(func() {
-		dispatcher.New(dispatcher.Config{
-			Store: store, Formats: formats, Logger: log, Timeout: *hookTimeout, Concurrency: *hookConcurrency,
-			AllowPrivate: *helpers || *allowPrivate,
-		}).Run(runCtx)
-	})
+	stopWebhooks := dispatcher.New(dispatcher.Config{
+		Store: store, Formats: formats, Logger: log, Timeout: *hookTimeout, Concurrency: *hookConcurrency,
+		AllowPrivate: *helpers || *allowPrivate,
+	}).Start()
 
 	log.Info("memberd listening", "url", base, "api", base+"/api/v1", "database", *db, "test_helpers", *helpers)
 	served := make(chan error, 1)
@@ -122,6 +120,7 @@ then webhook attempts in flight (--webhook-timeout at most).`, stderr)
 	}
 	stopWorkers()
 	workers.Wait()
+	stopWebhooks()
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
 	}

@@ -25,6 +25,24 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
+// companyJSON is what company create --json prints.
+type companyJSON struct {
+	CompanyID string `json:"company_id"`
+	APIKey    string `json:"api_key"`
+}
+
+// createCompanyCmd runs company create --json and returns its output, decoded.
+func createCompanyCmd(t *testing.T, db string) (string, companyJSON) {
+	t.Helper()
+	out, _, err := runCmd(t, "company", "create", "--title", "Acme", "--database", db, "--json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c companyJSON
+	json.Unmarshal([]byte(out), &c)
+	return out, c
+}
+
 // process is memberd serve running as a child process.
 type process struct {
 	cmd    *exec.Cmd
@@ -82,15 +100,7 @@ func (p *process) call(t *testing.T, key, method, path string, body any) map[str
 // dead process's claims lapse.
 func TestWebhooksSurviveKill(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "m.db")
-	out, _, err := runCmd(t, "company", "create", "--title", "Acme", "--database", db, "--json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var c struct {
-		CompanyID string `json:"company_id"`
-		APIKey    string `json:"api_key"`
-	}
-	json.Unmarshal([]byte(out), &c)
+	_, c := createCompanyCmd(t, db)
 
 	var mu sync.Mutex
 	hanging := true
