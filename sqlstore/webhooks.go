@@ -211,11 +211,11 @@ func (t *tx) ClaimDeliveries(ctx context.Context, now, lease time.Time, token st
 	return jobs, err
 }
 
-// endpointState is what a batch of results did to one endpoint, in order:
-// whether its last attempt succeeded, and when its trailing run of failures
-// began (zero if it ended on a success).
+// endpointState is what a batch of results says of one endpoint: whether
+// an attempt succeeded, and when the failures after the last success began
+// (zero if there are none).
 type endpointState struct {
-	succeeded    bool // some attempt in the batch succeeded
+	succeeded    bool
 	failingSince time.Time
 }
 
@@ -235,6 +235,9 @@ func (t *tx) RecordAttempts(ctx context.Context, rs []memberd.AttemptResult, fai
 		// The attempt happened even if the claim has lapsed meanwhile.
 		if err := t.insertAttempt(ctx, &r.Attempt); err != nil {
 			return nil, err
+		}
+		if r.Status == memberd.DeliverySkipped { // no request: says nothing of the endpoint
+			continue
 		}
 		webhookID := r.WebhookID
 		st, ok := endpoints[webhookID]
@@ -336,12 +339,15 @@ func (t *tx) applyEndpointState(ctx context.Context, id string, st *endpointStat
 	if _, err := t.exec(ctx, q, ms(st.failingSince), id); err != nil {
 		return "", err
 	}
-	var n int
-	err := t.queryRow(ctx, `SELECT COUNT(*) FROM webhooks WHERE id = ? AND enabled = ? AND failing_since <= ?`, id, true, ms(failingBefore)).Scan(&n)
-	if err != nil || n == 0 {
+	var since int64
+	err := t.queryRow(ctx, `SELECT failing_since FROM webhooks WHERE id = ? AND enabled = ? AND failing_since <= ?`, id, true, ms(failingBefore)).Scan(&since)
+	if err == sql.ErrNoRows {
+		return "", nil
+	}
+	if err != nil {
 		return "", err
 	}
-	return "every attempt has failed since " + time.UnixMilli(ms(failingBefore)).UTC().Format(time.RFC3339) + " or before", nil
+	return "every attempt since " + time.UnixMilli(since).UTC().Format(time.RFC3339) + " has failed", nil
 }
 
 // affected reports whether a statement changed a row.

@@ -47,6 +47,7 @@ CREATE TABLE webhook_deliveries (
 );
 CREATE INDEX webhook_deliveries_due ON webhook_deliveries(next_attempt_at, seq) WHERE next_attempt_at IS NOT NULL;
 CREATE INDEX webhook_deliveries_webhook ON webhook_deliveries(webhook_id, seq);
+CREATE INDEX webhook_deliveries_event ON webhook_deliveries(webhook_id, event_seq);
 
 CREATE TABLE webhook_attempts (
     seq             INTEGER PRIMARY KEY,
