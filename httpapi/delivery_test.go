@@ -753,3 +753,62 @@ func TestWebhookResend(t *testing.T) {
 	e.call("DELETE", "/api/v1/webhooks/"+hook, nil).want(t, 200)
 	e.call("GET", "/api/memberd/v1/webhooks/"+hook+"/deliveries", nil).wantError(t, 404, "", "")
 }
+
+// An endpoint's api_version picks the Format that renders its payloads
+// (the legacy versions plug in here): its body, its own headers on top of
+// the Standard Webhooks ones, and events it does not send are skipped.
+func TestWebhookFormatsPerAPIVersion(t *testing.T) {
+	formats := webhook.DefaultFormats()
+	formats["v2"] = webhook.Format{
+		Body: func(_ context.Context, ev *memberd.Event) ([]byte, error) {
+			if ev.Type != memberd.EventMembershipActivated {
+				return nil, webhook.ErrSkip
+			}
+			return json.Marshal(map[string]any{"action": "membership.went_valid", "data": map[string]any{"id": ev.ObjectID}})
+		},
+		Headers: func(h http.Header, secret string, ts time.Time, body []byte) {
+			h.Set("X-Whop-Signature", fmt.Sprintf("t=%d,len=%d", ts.Unix(), len(body)))
+		},
+	}
+	e := newEnv(t, func(c *envConfig) { c.webhookFormats = formats })
+	rc := newReceiver(t)
+	r := e.call("POST", "/api/v1/webhooks", map[string]any{"url": rc.URL(), "api_version": "v2"}).want(t, 200)
+	hook, secret := r.str("id"), r.str("webhook_secret")
+	if r.str("api_version") != "v2" {
+		t.Errorf("create %s", r.Body)
+	}
+	e.call("POST", "/api/v1/webhooks", map[string]any{"url": rc.URL(), "api_version": "v5"}).wantError(t, 400, "parameter_invalid", "api_version")
+	mem := e.checkout(e.catalog().monthly, "").str("id")
+	e.dispatch(dispatcher.Config{Formats: formats})
+	var ds []map[string]any
+	waitFor(t, "the deliveries to be done", func() bool {
+		ds = e.deliveries(hook)
+		for _, d := range ds {
+			if d["status"] == "pending" {
+				return false
+			}
+		}
+		return true
+	})
+	for _, d := range ds {
+		want := "skipped"
+		if d["event"].(map[string]any)["type"] == "membership.activated" {
+			want = "succeeded"
+		}
+		if d["status"] != want {
+			t.Errorf("%v: want %s", d, want)
+		}
+	}
+	got := rc.received()
+	if len(got) != 1 {
+		t.Fatalf("%d requests", len(got))
+	}
+	d := got[0]
+	if string(d.Body) != `{"action":"membership.went_valid","data":{"id":"`+mem+`"}}` ||
+		d.Header.Get("X-Whop-Signature") != fmt.Sprintf("t=%s,len=%d", d.Header.Get("webhook-timestamp"), len(d.Body)) {
+		t.Errorf("v2 request %v %s", d.Header, d.Body)
+	}
+	if err := webhook.Verify(secret, d.Header, d.Body, e.clock.Now()); err != nil {
+		t.Errorf("a v2 request is not signed: %v", err)
+	}
+}

@@ -23,6 +23,7 @@ import (
 	"github.com/memberd/memberd/service"
 	"github.com/memberd/memberd/sqlite"
 	"github.com/memberd/memberd/testpay"
+	"github.com/memberd/memberd/webhook"
 	"github.com/memberd/memberd/wire"
 )
 
@@ -60,7 +61,10 @@ var start = time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
 
 type envOption func(*envConfig)
 
-type envConfig struct{ testHelpers, allowPrivateWebhooks bool }
+type envConfig struct {
+	testHelpers, allowPrivateWebhooks bool
+	webhookFormats                    webhook.Formats
+}
 
 func withoutTestHelpers(c *envConfig) { c.testHelpers = false }
 
@@ -87,8 +91,8 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 	e.srv = httptest.NewUnstartedServer(nil)
 	e.svc = service.New(service.Config{
 		Store: store, Processor: testpay.Processor{}, Logger: log, Now: clock.Now, TestMode: cfg.testHelpers,
-		AllowPrivateWebhooks: cfg.allowPrivateWebhooks,
-		Renderer:             wire.Renderer{BaseURL: "http://" + e.srv.Listener.Addr().String()},
+		AllowPrivateWebhooks: cfg.allowPrivateWebhooks, WebhookFormats: cfg.webhookFormats,
+		Renderer: wire.Renderer{BaseURL: "http://" + e.srv.Listener.Addr().String()},
 	})
 	e.srv.Config.Handler = httpapi.New(httpapi.Config{Service: e.svc, Logger: log, TestHelpers: cfg.testHelpers})
 	e.srv.Start()
