@@ -38,8 +38,10 @@ type Config struct {
 	Batch int
 	// Timeout bounds one attempt, connecting included (default 15 s).
 	Timeout time.Duration
-	// Lease is how long a claim holds (default 4 × Timeout): a claimed
-	// delivery waits in memory at most about 2 × Timeout before it is sent.
+	// Lease is how long a claim holds (default 4 × Timeout). Claimed
+	// deliveries queue in memory (up to Batch); one whose lease would end
+	// before its attempt could is given back unsent rather than risk being
+	// sent twice.
 	Lease time.Duration
 	// Poll is how often an idle dispatcher looks for due deliveries
 	// (default 200 ms).
