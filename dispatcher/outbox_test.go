@@ -127,10 +127,10 @@ func TestNodesShareTheOutbox(t *testing.T) {
 	c, srv := startCounter(t)
 	o := newOutbox(t, srv.URL)
 	c.secret = o.secret
-	const events = 600
+	const events = 300
 	var stops []func()
 	for range 3 {
-		stops = append(stops, run(t, openStore(t, o.path), dispatcher.Config{Poll: 5 * time.Millisecond, Batch: 20, Concurrency: 4}))
+		stops = append(stops, run(t, openStore(t, o.path), dispatcher.Config{Poll: 5 * time.Millisecond, Batch: 10, Concurrency: 4}))
 	}
 	o.add(t, events/2)
 	o.add(t, events/2)
