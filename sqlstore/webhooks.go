@@ -295,8 +295,9 @@ func (t *tx) applyResult(ctx context.Context, r *memberd.AttemptResult) (bool, e
 	next := "NULL"
 	var args []any
 	if r.NextAttemptAt != nil {
-		// A disabled endpoint's deliveries wait for it to be enabled.
-		next = `CASE WHEN (SELECT w.enabled FROM webhooks w WHERE w.id = webhook_id) = ? THEN ? ELSE NULL END`
+		// A disabled endpoint's deliveries wait for it to be enabled. (The
+		// cast types the parameter for databases that infer it.)
+		next = `CASE WHEN (SELECT w.enabled FROM webhooks w WHERE w.id = webhook_id) = ? THEN CAST(? AS BIGINT) ELSE NULL END`
 		args = append(args, true, ms(*r.NextAttemptAt))
 	}
 	q := `UPDATE webhook_deliveries SET next_attempt_at = ` + next + `, lease = NULL WHERE seq = ? AND lease = ?`
