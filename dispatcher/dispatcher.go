@@ -242,11 +242,11 @@ func (d *Dispatcher) deliver(ctx context.Context, j memberd.DeliveryJob) memberd
 	}
 	f, ok := d.cfg.Formats[w.APIVersion]
 	if !ok {
-		return d.skip(r, fmt.Sprintf("this server cannot render %s payloads", w.APIVersion))
+		return skip(r, fmt.Sprintf("this server cannot render %s payloads", w.APIVersion))
 	}
 	body, err := f.Body(ctx, &j.Delivery.Event)
 	if errors.Is(err, webhook.ErrSkip) {
-		return d.skip(r, err.Error())
+		return skip(r, err.Error())
 	}
 	if err != nil {
 		d.log.Error("webhooks: rendering a payload failed", "webhook", w.ID, "event", j.Delivery.Event.ID, "err", err)
@@ -293,7 +293,8 @@ func (d *Dispatcher) failed(r memberd.AttemptResult, wait time.Duration, now tim
 	return r
 }
 
-func (d *Dispatcher) skip(r memberd.AttemptResult, why string) memberd.AttemptResult {
+// skip marks a delivery that has nothing to send.
+func skip(r memberd.AttemptResult, why string) memberd.AttemptResult {
 	r.Status, r.Attempt.Error = memberd.DeliverySkipped, why
 	return r
 }
