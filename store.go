@@ -74,13 +74,16 @@ type Tx interface {
 	PaymentMethod(ctx context.Context, companyID, id string) (PaymentMethod, error)
 	// DefaultPaymentMethod is the user's newest method with the company.
 	DefaultPaymentMethod(ctx context.Context, companyID, userID string) (PaymentMethod, error)
+	// PaymentMethodsOfUsers lists the methods of the users, oldest first.
+	PaymentMethodsOfUsers(ctx context.Context, userIDs []string) ([]PaymentMethod, error)
 
 	InsertMembership(ctx context.Context, m *Membership) error
 	// Membership reads a membership with its related titles and user.
 	Membership(ctx context.Context, companyID, id string) (Membership, error)
 	// LockMembership is Membership held for update until the transaction ends.
 	LockMembership(ctx context.Context, companyID, id string) (Membership, error)
-	UpdateMembership(ctx context.Context, m *Membership) error
+	// UpdateMemberships writes the state of existing memberships.
+	UpdateMemberships(ctx context.Context, ms []Membership) error
 	ListMemberships(ctx context.Context, f MembershipFilter, p PageRequest) (Page[Membership], error)
 	CountMemberships(ctx context.Context, f MembershipFilter) (int, error)
 	// DueMemberships locks and returns up to limit memberships of the company
@@ -88,8 +91,8 @@ type Tx interface {
 	// skipLocked, rows another transaction holds are passed over.
 	DueMemberships(ctx context.Context, companyID string, until time.Time, limit int, skipLocked bool) ([]Membership, error)
 
-	// SavePayment inserts the payment, or updates it if it exists.
-	SavePayment(ctx context.Context, p *Payment) error
+	// SavePayments inserts each payment, or updates it if it exists.
+	SavePayments(ctx context.Context, ps []Payment) error
 	Payment(ctx context.Context, companyID, id string) (Payment, error)
 	ListPayments(ctx context.Context, f PaymentFilter, p PageRequest) (Page[Payment], error)
 

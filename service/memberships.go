@@ -141,8 +141,9 @@ func (s *Service) checkout(ctx context.Context, tx memberd.Tx, companyID string,
 	if err := tx.InsertMembership(ctx, &out.Membership); err != nil {
 		return memberd.Membership{}, nil, err
 	}
-	evs, err := s.writeEffects(ctx, tx, &out, now)
-	return out.Membership, evs, err
+	var w writes
+	evs := w.record(s, &out, now, false)
+	return out.Membership, evs, w.flush(ctx, tx)
 }
 
 // paramNotFound reports a missing object named by a body parameter as a 400
