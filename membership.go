@@ -130,6 +130,8 @@ type Membership struct {
 	PlanMetadata      json.RawMessage
 	PromoCode         string
 	User              *User
+	// PaymentMethodCreatedAt is when PaymentMethodID was created.
+	PaymentMethodCreatedAt *time.Time
 }
 
 // Valid reports whether the membership grants access.

@@ -66,6 +66,13 @@ func (m Money) String() string {
 // MarshalJSON writes the amount as a JSON number with its exact digits.
 func (m Money) MarshalJSON() ([]byte, error) { return []byte(m.String()), nil }
 
+// UnmarshalJSON reads a JSON number as MarshalJSON writes it.
+func (m *Money) UnmarshalJSON(b []byte) error {
+	v, err := ParseMoney(string(b))
+	*m = v
+	return err
+}
+
 // Float is for display-only arithmetic such as chart scaling, never storage.
 func (m Money) Float() float64 { return float64(m) / MoneyScale }
 

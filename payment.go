@@ -77,6 +77,8 @@ type Payment struct {
 	PlanMetadata      json.RawMessage
 	PromoCode         *PromoCode
 	User              *User
+	// PaymentMethodCreatedAt is when PaymentMethodID was created.
+	PaymentMethodCreatedAt *time.Time
 }
 
 // JoinMembership fills the payment's related fields from its membership,
@@ -87,6 +89,9 @@ func (p *Payment) JoinMembership(m *Membership) {
 	p.ProductTitle, p.ProductRoute, p.ProductMetadata = m.ProductTitle, m.ProductRoute, m.ProductMetadata
 	p.PlanInternalNotes, p.PlanMetadata = m.PlanInternalNotes, m.PlanMetadata
 	p.User = m.User
+	if p.PaymentMethodID == m.PaymentMethodID {
+		p.PaymentMethodCreatedAt = m.PaymentMethodCreatedAt
+	}
 	p.PromoCode = nil
 	if m.Discount != nil && p.PromoCodeID != "" {
 		p.PromoCode = &PromoCode{ID: p.PromoCodeID, Code: m.PromoCode, PromoType: m.Discount.Type, AmountOff: m.Discount.AmountOff, Currency: m.Terms.Currency}

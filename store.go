@@ -64,6 +64,9 @@ type Tx interface {
 	PromoCode(ctx context.Context, companyID, id string) (PromoCode, error)
 	UpdatePromoCode(ctx context.Context, p *PromoCode) error
 	ListPromoCodes(ctx context.Context, f PromoCodeFilter, p PageRequest) (Page[PromoCode], error)
+	// MemberCounts counts the valid memberships of each plan or product
+	// (column "plan" or "product") among ids.
+	MemberCounts(ctx context.Context, companyID, column string, ids []string) (map[string]int, error)
 	// PromoCodeUsedBy reports whether userID has a membership that used the code.
 	PromoCodeUsedBy(ctx context.Context, promoCodeID, userID string) (bool, error)
 
@@ -71,13 +74,16 @@ type Tx interface {
 	PaymentMethod(ctx context.Context, companyID, id string) (PaymentMethod, error)
 	// DefaultPaymentMethod is the user's newest method with the company.
 	DefaultPaymentMethod(ctx context.Context, companyID, userID string) (PaymentMethod, error)
+	// PaymentMethodsOfUsers lists the methods of the users, oldest first.
+	PaymentMethodsOfUsers(ctx context.Context, userIDs []string) ([]PaymentMethod, error)
 
 	InsertMembership(ctx context.Context, m *Membership) error
 	// Membership reads a membership with its related titles and user.
 	Membership(ctx context.Context, companyID, id string) (Membership, error)
 	// LockMembership is Membership held for update until the transaction ends.
 	LockMembership(ctx context.Context, companyID, id string) (Membership, error)
-	UpdateMembership(ctx context.Context, m *Membership) error
+	// UpdateMemberships writes the state of existing memberships.
+	UpdateMemberships(ctx context.Context, ms []Membership) error
 	ListMemberships(ctx context.Context, f MembershipFilter, p PageRequest) (Page[Membership], error)
 	CountMemberships(ctx context.Context, f MembershipFilter) (int, error)
 	// DueMemberships locks and returns up to limit memberships of the company
@@ -85,8 +91,8 @@ type Tx interface {
 	// skipLocked, rows another transaction holds are passed over.
 	DueMemberships(ctx context.Context, companyID string, until time.Time, limit int, skipLocked bool) ([]Membership, error)
 
-	// SavePayment inserts the payment, or updates it if it exists.
-	SavePayment(ctx context.Context, p *Payment) error
+	// SavePayments inserts each payment, or updates it if it exists.
+	SavePayments(ctx context.Context, ps []Payment) error
 	Payment(ctx context.Context, companyID, id string) (Payment, error)
 	ListPayments(ctx context.Context, f PaymentFilter, p PageRequest) (Page[Payment], error)
 
@@ -95,6 +101,12 @@ type Tx interface {
 	// endpoint it matches.
 	InsertEvents(ctx context.Context, evs []Event) error
 	ListEvents(ctx context.Context, f EventFilter) ([]Event, error)
+
+	// Page-number lists, for the legacy v2 and v5 surfaces (package legacy).
+	// ListMembershipsOffset returns up to limit memberships matching f,
+	// skipping the first offset, by creation time (newest first unless asc,
+	// ties broken by insertion order); CountMemberships gives the total.
+	ListMembershipsOffset(ctx context.Context, f MembershipFilter, offset, limit int, asc bool) ([]Membership, error)
 
 	// Webhooks: endpoints, their deliveries and attempts. Delivery times
 	// are real time; claims keep several nodes from sending one delivery
@@ -136,6 +148,10 @@ type MembershipFilter struct {
 	UserIDs       []string
 	CreatedAfter  *time.Time
 	CreatedBefore *time.Time
+	// Valid selects memberships that grant access (true) or do not (false).
+	Valid *bool
+	// LicenseKey selects the membership with this license key.
+	LicenseKey string
 }
 
 // PaymentFilter selects payments.

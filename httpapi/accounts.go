@@ -1,7 +1,10 @@
 package httpapi
 
 import (
+	"encoding/json"
 	"net/http"
+	"slices"
+	"strings"
 
 	"github.com/memberd/memberd"
 	"github.com/memberd/memberd/service"
@@ -83,10 +86,25 @@ type APIKeyCreated struct {
 	Permissions []string `json:"permissions"`
 }
 
+// createAPIKey mints a key. SDK 0.0.42 posts to the parent's path with
+// {child_company_id, name, permissions: [{actions, grant, resources}], role};
+// memberd's own form posts to the company's path with permission strings.
+// Roles and resources are accepted and not modeled: a key belongs to one
+// company and carries the permissions granted (all when none are).
 func (s *Server) createAPIKey(r *http.Request, k *memberd.APIKey) (any, error) {
-	b := readBody(r, []string{"name", "permissions"})
+	b := readBody(r, []string{"name", "permissions", "child_company_id", "role"})
 	name := b.string("name")
-	perms := b.strings("permissions")
+	perms := apiKeyPermissions(b)
+	company := r.PathValue("id")
+	if child := b.string("child_company_id"); child != nil {
+		if err := ownCompany(k, &company); err != nil {
+			b.fail(err)
+		}
+		company = *child
+	}
+	if role := b.string("role"); role != nil && !slices.Contains(apiKeyRoles, *role) {
+		b.fail(memberd.Invalid("role", "role must be one of %s.", strings.Join(apiKeyRoles, ", ")))
+	}
 	if b.err != nil {
 		return nil, b.err
 	}
@@ -94,11 +112,46 @@ func (s *Server) createAPIKey(r *http.Request, k *memberd.APIKey) (any, error) {
 	if name != nil {
 		n = *name
 	}
-	key, secret, err := s.svc.CreateAPIKey(r.Context(), k.CompanyID, r.PathValue("id"), n, perms)
+	key, secret, err := s.svc.CreateAPIKey(r.Context(), k.CompanyID, company, n, perms)
 	if err != nil {
 		return nil, err
 	}
 	return APIKeyCreated{ID: key.ID, Name: name, SecretKey: secret, Permissions: key.Permissions}, nil
+}
+
+var apiKeyRoles = []string{"owner", "admin", "moderator", "sales_manager", "advertiser"}
+
+// apiKeyPermissions reads permissions as strings, or as the SDK's grants
+// {actions, grant, resources}: the granted actions (all when only denials
+// are given) less the denied ones. nil means all.
+func apiKeyPermissions(b *body) []string {
+	v, ok := b.raw("permissions")
+	if !ok || isNull(v) {
+		return nil
+	}
+	var grants []struct {
+		Actions []string `json:"actions"`
+		Grant   bool     `json:"grant"`
+	}
+	if json.Unmarshal(v, &grants) != nil {
+		return b.strings("permissions")
+	}
+	var granted, denied []string
+	for _, g := range grants {
+		if g.Grant {
+			granted = append(granted, g.Actions...)
+		} else {
+			denied = append(denied, g.Actions...)
+		}
+	}
+	if len(granted) == 0 {
+		granted = memberd.AllPermissions
+	}
+	perms := slices.DeleteFunc(slices.Clone(granted), func(p string) bool { return slices.Contains(denied, p) })
+	if len(perms) == 0 {
+		b.fail(memberd.Invalid("permissions", "These permissions grant nothing."))
+	}
+	return perms
 }
 
 func (s *Server) getUser(r *http.Request, k *memberd.APIKey) (any, error) {

@@ -1,8 +1,12 @@
 package httpapi_test
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/memberd/memberd"
 )
 
 func TestProducts(t *testing.T) {
@@ -246,4 +250,98 @@ func TestCompaniesUsersMembers(t *testing.T) {
 	if r := e.call("GET", "/api/v1/members/"+m.str("member.id"), nil).want(t, 200); r.str("company.id") != e.company || r.get("usd_total_spent").(float64) != 10 {
 		t.Errorf("member %s", r.Body)
 	}
+}
+
+// Creating a promo code answers it as retrieving it does, its product's
+// title included (found by the conformance suite: create answered "").
+func TestPromoCodeCreateAnswersLikeRetrieve(t *testing.T) {
+	e := newEnv(t)
+	f := e.catalog()
+	created := e.call("POST", "/api/v1/promo_codes", map[string]any{"amount_off": 10, "base_currency": "usd", "code": "TEN",
+		"company_id": e.company, "new_users_only": false, "promo_duration_months": 0, "promo_type": "percentage", "product_id": f.product}).want(t, 200)
+	if created.str("product.title") != "Pro" {
+		t.Errorf("create answered product %v", created.get("product"))
+	}
+	if got := e.call("GET", "/api/v1/promo_codes/"+created.str("id"), nil).want(t, 200); string(got.Body) != string(created.Body) {
+		t.Errorf("create answered\n%s\nretrieve answers\n%s", created.Body, got.Body)
+	}
+}
+
+// A payment made with a card renders the card's creation time as
+// payment_method.created_at (the SDK types it as a string, never null), in
+// the API and in the payment's events alike. Found by the conformance suite.
+func TestPaymentMethodCreatedAt(t *testing.T) {
+	e := newEnv(t)
+	f := e.catalog()
+	user := e.user("")
+	card := e.call("POST", "/api/v1/test_helpers/payment_methods", map[string]any{"user_id": user, "behavior": "succeed"}).want(t, 200)
+	e.clock.Add(time.Hour)
+	m := e.call("POST", "/api/v1/test_helpers/checkouts", map[string]any{"plan_id": f.monthly, "user_id": user}).membership(t)
+	e.advance(30 * day)
+	payments := e.call("GET", "/api/v1/payments?company_id="+e.company, nil).want(t, 200).get("data").([]any)
+	if len(payments) != 2 {
+		t.Fatalf("%d payments", len(payments))
+	}
+	for _, p := range payments {
+		pm := p.(map[string]any)["payment_method"].(map[string]any)
+		if pm["id"] != card.str("id") || pm["created_at"] != card.str("created_at") {
+			t.Errorf("payment_method %v, card %s", pm, card.Body)
+		}
+		one := e.call("GET", "/api/v1/payments/"+p.(map[string]any)["id"].(string), nil).want(t, 200)
+		if one.str("payment_method.created_at") != card.str("created_at") {
+			t.Errorf("retrieved payment_method %v", one.get("payment_method"))
+		}
+	}
+	for _, ev := range e.events(m.str("id")) {
+		if !strings.HasPrefix(string(ev.Type), "payment.") {
+			continue
+		}
+		var data struct {
+			PaymentMethod struct {
+				CreatedAt *string `json:"created_at"`
+			} `json:"payment_method"`
+		}
+		if err := json.Unmarshal(ev.Data, &data); err != nil {
+			t.Fatal(err)
+		}
+		if data.PaymentMethod.CreatedAt == nil || *data.PaymentMethod.CreatedAt != card.str("created_at") {
+			t.Errorf("%s: payment_method.created_at %v", ev.Type, data.PaymentMethod.CreatedAt)
+		}
+	}
+}
+
+// The SDK's companies.createAPIKey(parent, {child_company_id, name,
+// permissions: [{actions, grant, resources}], role}) mints a key for the
+// child. Found by the conformance suite: child_company_id was unknown.
+func TestCreateAPIKeyTheSDKWay(t *testing.T) {
+	e := newEnv(t)
+	child := e.call("POST", "/api/v1/companies", map[string]any{"title": "Acme EU"}).want(t, 200).str("id")
+	path := "/api/v1/companies/" + e.company + "/api_keys"
+	key := e.call("POST", path, map[string]any{"child_company_id": child, "name": "eu", "role": "admin"}).want(t, 200)
+	if key.str("name") != "eu" || !strings.HasPrefix(key.str("secret_key"), "apik_") || len(key.get("permissions").([]any)) != len(memberd.AllPermissions) {
+		t.Errorf("key %s", key.Body)
+	}
+	if r := e.callKey(key.str("secret_key"), "GET", "/api/v1/companies/"+child, nil).want(t, 200); r.str("id") != child {
+		t.Errorf("the key reads %s", r.Body)
+	}
+	e.callKey(key.str("secret_key"), "GET", "/api/v1/memberships?company_id="+e.company, nil).wantError(t, 404, "", "")
+
+	grants := []map[string]any{
+		{"actions": []string{"member:basic:read", "member:manage"}, "grant": true, "resources": []string{child}},
+		{"actions": []string{"member:manage"}, "grant": false, "resources": []string{child}},
+	}
+	limited := e.call("POST", path, map[string]any{"child_company_id": child, "permissions": grants}).want(t, 200)
+	if got := limited.get("permissions").([]any); len(got) != 1 || got[0] != "member:basic:read" {
+		t.Errorf("granted %v", got)
+	}
+	denyOnly := []map[string]any{{"actions": []string{"payment:manage"}, "grant": false, "resources": []string{}}}
+	if got := e.call("POST", path, map[string]any{"child_company_id": child, "permissions": denyOnly}).want(t, 200).get("permissions").([]any); len(got) != len(memberd.AllPermissions)-1 {
+		t.Errorf("deny only: %v", got)
+	}
+	e.call("POST", path, map[string]any{"child_company_id": child, "permissions": []map[string]any{{"actions": []string{"root"}, "grant": true}}}).
+		wantError(t, 400, "parameter_invalid", "permissions")
+	e.call("POST", path, map[string]any{"child_company_id": child, "role": "king"}).wantError(t, 400, "parameter_invalid", "role")
+	other, _ := e.newCompany("Other")
+	e.call("POST", path, map[string]any{"child_company_id": other}).wantError(t, 404, "", "")
+	e.call("POST", "/api/v1/companies/"+other+"/api_keys", map[string]any{"child_company_id": child}).wantError(t, 404, "", "")
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/memberd/memberd"
 	"github.com/memberd/memberd/dispatcher"
+	"github.com/memberd/memberd/internal/apitest"
 	"github.com/memberd/memberd/internal/nodetest"
 	"github.com/memberd/memberd/webhook"
 )
@@ -261,11 +262,11 @@ func TestWebhookFilters(t *testing.T) {
 	// A child company's checkout: only the parent's child_resource_events
 	// endpoint hears of it, with the child's company_id.
 	child := e.call("POST", "/api/v1/companies", map[string]any{"title": "Child"}).want(t, 200).str("id")
-	parentKey := e.key
-	e.key = e.newKey(child)
+	parentKey := e.Key
+	e.Key = e.newKey(child) // the harness calls with e.Key
 	childPlan := e.catalog().monthly
 	e.checkout(childPlan, "")
-	e.key = parentKey
+	e.Key = parentKey
 
 	e.dispatch(dispatcher.Config{})
 	e.allDelivered(all, 3)
@@ -770,7 +771,7 @@ func TestWebhookFormatsPerAPIVersion(t *testing.T) {
 			h.Set("X-Whop-Signature", fmt.Sprintf("t=%d,len=%d", ts.Unix(), len(body)))
 		},
 	}
-	e := newEnv(t, func(c *envConfig) { c.webhookFormats = formats })
+	e := newEnv(t, apitest.WithWebhookFormats(formats))
 	rc := newReceiver(t)
 	r := e.call("POST", "/api/v1/webhooks", map[string]any{"url": rc.URL(), "api_version": "v2"}).want(t, 200)
 	hook, secret := r.str("id"), r.str("webhook_secret")

@@ -153,14 +153,7 @@ func (s *Server) uncancelMembership(r *http.Request, k *memberd.APIKey) (any, er
 
 func (s *Server) addFreeDays(r *http.Request, k *memberd.APIKey) (any, error) {
 	b := readBody(r, []string{"free_days"})
-	days := b.int("free_days")
-	if days == nil {
-		if _, sent := b.raw("free_days"); !sent {
-			b.fail(memberd.Missing("free_days"))
-		} else {
-			b.fail(memberd.Invalid("free_days", "free_days must be an integer from 1 to %d.", memberd.MaxFreeDays))
-		}
-	}
+	days := b.requiredInt("free_days")
 	if b.err != nil {
 		return nil, b.err
 	}

@@ -152,6 +152,19 @@ func (b *body) int(name string) *int {
 	return &n
 }
 
+// requiredInt is an integer parameter that must be present and not null.
+func (b *body) requiredInt(name string) *int {
+	n := b.int(name)
+	if n == nil {
+		if _, sent := b.raw(name); sent {
+			b.fail(memberd.Invalid(name, "%s must be an integer.", name))
+		} else {
+			b.fail(memberd.Missing(name))
+		}
+	}
+	return n
+}
+
 // clearableInt is int, but null gives 0 (clear the field).
 func (b *body) clearableInt(name string) *int {
 	v, ok := b.raw(name)

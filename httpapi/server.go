@@ -81,7 +81,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.ServeHTTP(rec, r)
 		w.Header().Del("Content-Type")
 		if rec.status == http.StatusMethodNotAllowed {
-			writeError(rw, r, memberd.Errorf(memberd.KindInvalid, "method_not_allowed", "", "%s is not allowed on %s.", r.Method, r.URL.Path), s.log)
+			writeError(rw, r, memberd.Errorf(memberd.KindMethodNotAllowed, "method_not_allowed", "", "%s is not allowed on %s.", r.Method, r.URL.Path), s.log)
 			return
 		}
 		writeError(rw, r, memberd.Errorf(memberd.KindNotFound, "", "", "No such endpoint: %s %s.", r.Method, r.URL.Path), s.log)
@@ -148,10 +148,7 @@ func KeyFrom(ctx context.Context) (memberd.APIKey, bool) {
 // Handle registers an endpoint that needs an API key carrying perms.
 func (s *Server) Handle(pattern string, perms []string, f apiFunc) {
 	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
-		k, err := s.authenticate(r)
-		if err == nil && !k.Can(perms...) {
-			err = memberd.Errorf(memberd.KindForbidden, "", "", "You do not have permission to access this resource (needs %s).", strings.Join(perms, ", "))
-		}
+		k, err := s.Authorize(r, perms...)
 		if err != nil {
 			writeError(w, r, err, s.log)
 			return
@@ -168,6 +165,18 @@ func (s *Server) Handle(pattern string, perms []string, f apiFunc) {
 		}
 		WriteJSON(w, code, v)
 	})
+}
+
+// Authorize authenticates the request's key and checks that it carries
+// perms: what Handle does before its function runs, for surfaces on the same
+// router that render their own responses (the legacy APIs). The error is
+// Unauthorized or Forbidden.
+func (s *Server) Authorize(r *http.Request, perms ...string) (memberd.APIKey, error) {
+	k, err := s.authenticate(r)
+	if err == nil && !k.Can(perms...) {
+		err = memberd.Errorf(memberd.KindForbidden, "", "", "You do not have permission to access this resource (needs %s).", strings.Join(perms, ", "))
+	}
+	return k, err
 }
 
 // authenticate reads the Bearer key.
@@ -196,13 +205,14 @@ var errorTypes = map[memberd.Kind]struct {
 	status int
 	typ    string
 }{
-	memberd.KindInvalid:      {http.StatusBadRequest, "invalid_request_error"},
-	memberd.KindUnauthorized: {http.StatusUnauthorized, "unauthorized"},
-	memberd.KindForbidden:    {http.StatusForbidden, "forbidden"},
-	memberd.KindNotFound:     {http.StatusNotFound, "not_found"},
-	memberd.KindRateLimited:  {http.StatusTooManyRequests, "rate_limited"},
-	memberd.KindConflict:     {http.StatusConflict, "idempotency_error"},
-	memberd.KindInternal:     {http.StatusInternalServerError, "internal_server_error"},
+	memberd.KindInvalid:          {http.StatusBadRequest, "invalid_request_error"},
+	memberd.KindUnauthorized:     {http.StatusUnauthorized, "unauthorized"},
+	memberd.KindForbidden:        {http.StatusForbidden, "forbidden"},
+	memberd.KindNotFound:         {http.StatusNotFound, "not_found"},
+	memberd.KindRateLimited:      {http.StatusTooManyRequests, "rate_limited"},
+	memberd.KindConflict:         {http.StatusConflict, "idempotency_error"},
+	memberd.KindMethodNotAllowed: {http.StatusMethodNotAllowed, "invalid_request_error"},
+	memberd.KindInternal:         {http.StatusInternalServerError, "internal_server_error"},
 }
 
 // ErrorStatus maps err to its HTTP status and Whop error body. Internal

@@ -100,13 +100,17 @@ func (s *Service) CreateProduct(ctx context.Context, companyID string, p Product
 	return pr, err
 }
 
-// Product returns a product of the company.
+// Product returns a product of the company, with its member count.
 func (s *Service) Product(ctx context.Context, companyID, id string) (memberd.Product, error) {
 	var pr memberd.Product
 	err := s.store.View(ctx, func(tx memberd.Tx) error {
 		var err error
-		pr, err = tx.Product(ctx, companyID, id)
-		return notFound(err, "Product", id)
+		if pr, err = tx.Product(ctx, companyID, id); err != nil {
+			return notFound(err, "Product", id)
+		}
+		counts, err := tx.MemberCounts(ctx, companyID, "product", []string{id})
+		pr.MemberCount = counts[id]
+		return err
 	})
 	return pr, err
 }
@@ -153,15 +157,31 @@ func (s *Service) DeleteProduct(ctx context.Context, companyID, id string) error
 	})
 }
 
-// ListProducts lists the company's products.
+// ListProducts lists the company's products, with their member counts.
 func (s *Service) ListProducts(ctx context.Context, f memberd.ProductFilter, p memberd.PageRequest) (memberd.Page[memberd.Product], error) {
 	var page memberd.Page[memberd.Product]
 	err := s.store.View(ctx, func(tx memberd.Tx) error {
 		var err error
-		page, err = tx.ListProducts(ctx, f, p)
-		return err
+		if page, err = tx.ListProducts(ctx, f, p); err != nil {
+			return err
+		}
+		return countMembers(ctx, tx, f.CompanyID, "product", page.Items, func(p *memberd.Product) (string, *int) { return p.ID, &p.MemberCount })
 	})
 	return page, err
+}
+
+// countMembers fills the member counts of a page of plans or products.
+func countMembers[T any](ctx context.Context, tx memberd.Tx, companyID, column string, items []T, field func(*T) (string, *int)) error {
+	ids := make([]string, len(items))
+	for i := range items {
+		ids[i], _ = field(&items[i])
+	}
+	counts, err := tx.MemberCounts(ctx, companyID, column, ids)
+	for i := range items {
+		id, n := field(&items[i])
+		*n = counts[id]
+	}
+	return err
 }
 
 // PlanParams create or update a plan. ProductID and PlanType apply only on
@@ -327,13 +347,17 @@ func (s *Service) CreatePlan(ctx context.Context, companyID string, p PlanParams
 	return pl, err
 }
 
-// Plan returns a plan of the company.
+// Plan returns a plan of the company, with its member count.
 func (s *Service) Plan(ctx context.Context, companyID, id string) (memberd.Plan, error) {
 	var pl memberd.Plan
 	err := s.store.View(ctx, func(tx memberd.Tx) error {
 		var err error
-		pl, err = tx.Plan(ctx, companyID, id)
-		return notFound(err, "Plan", id)
+		if pl, err = tx.Plan(ctx, companyID, id); err != nil {
+			return notFound(err, "Plan", id)
+		}
+		counts, err := tx.MemberCounts(ctx, companyID, "plan", []string{id})
+		pl.MemberCount = counts[id]
+		return err
 	})
 	return pl, err
 }
@@ -371,13 +395,15 @@ func (s *Service) DeletePlan(ctx context.Context, companyID, id string) error {
 	})
 }
 
-// ListPlans lists the company's plans.
+// ListPlans lists the company's plans, with their member counts.
 func (s *Service) ListPlans(ctx context.Context, f memberd.PlanFilter, p memberd.PageRequest) (memberd.Page[memberd.Plan], error) {
 	var page memberd.Page[memberd.Plan]
 	err := s.store.View(ctx, func(tx memberd.Tx) error {
 		var err error
-		page, err = tx.ListPlans(ctx, f, p)
-		return err
+		if page, err = tx.ListPlans(ctx, f, p); err != nil {
+			return err
+		}
+		return countMembers(ctx, tx, f.CompanyID, "plan", page.Items, func(p *memberd.Plan) (string, *int) { return p.ID, &p.MemberCount })
 	})
 	return page, err
 }
@@ -440,10 +466,13 @@ func (s *Service) CreatePromoCode(ctx context.Context, companyID string, p Promo
 		if err != nil {
 			return notFound(err, "Company", companyID)
 		}
+		var productTitle string
 		if p.ProductID != "" {
-			if _, err := tx.Product(ctx, companyID, p.ProductID); err != nil {
+			product, err := tx.Product(ctx, companyID, p.ProductID)
+			if err != nil {
 				return memberd.Invalid("product_id", "Product %q was not found.", p.ProductID)
 			}
+			productTitle = product.Title
 		}
 		for _, id := range p.PlanIDs {
 			if _, err := tx.Plan(ctx, companyID, id); err != nil {
@@ -460,6 +489,7 @@ func (s *Service) CreatePromoCode(ctx context.Context, companyID string, p Promo
 			NewUsersOnly: p.NewUsersOnly, OnePerCustomer: p.OnePerCustomer, ChurnedOnly: p.ChurnedUsersOnly,
 			ExistingOnly: p.ExistingOnly, ProductID: p.ProductID, PlanIDs: p.PlanIDs, Stock: p.Stock,
 			UnlimitedStock: unlimited, ExpiresAt: p.ExpiresAt, Status: "active", CreatedAt: now, CompanyTitle: c.Title,
+			ProductTitle: productTitle,
 		}
 		err = tx.InsertPromoCode(ctx, &pc)
 		if errors.Is(err, memberd.ErrDuplicate) {

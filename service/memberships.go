@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -23,85 +24,126 @@ type CheckoutParams struct {
 // Checkout creates the member (if new), the membership in its first state,
 // its first payment and their events, in one transaction.
 func (s *Service) Checkout(ctx context.Context, companyID string, p CheckoutParams) (memberd.Membership, []memberd.Event, error) {
-	var out memberd.Outcome
-	var evs []memberd.Event
 	if p.Metadata != nil {
 		if err := memberd.ValidateMetadata("metadata", p.Metadata); err != nil {
 			return memberd.Membership{}, nil, err
 		}
 	}
+	var m memberd.Membership
+	var evs []memberd.Event
 	err := s.store.Update(ctx, func(tx memberd.Tx) error {
-		c, err := tx.Company(ctx, companyID)
-		if err != nil {
-			return notFound(err, "Company", companyID)
-		}
-		now := s.now(&c)
-		plan, err := tx.Plan(ctx, companyID, p.PlanID)
-		if err != nil {
-			return paramNotFound(err, "plan_id", "Plan", p.PlanID)
-		}
-		if plan.ReleaseMethod == "waitlist" || (plan.Stock != nil && *plan.Stock <= 0) {
-			return memberd.Conflict(memberd.CodePlanNotPurchasable, "Plan %s cannot be bought now (waitlist or out of stock).", plan.ID)
-		}
-		product, err := tx.Product(ctx, companyID, plan.ProductID)
-		if err != nil {
-			return paramNotFound(err, "plan_id", "Plan", p.PlanID)
-		}
-		user, err := tx.User(ctx, p.UserID)
-		if err != nil {
-			return paramNotFound(err, "user_id", "User", p.UserID)
-		}
-		var method *memberd.PaymentMethod
-		if p.PaymentMethodID != "" {
-			pm, err := tx.PaymentMethod(ctx, companyID, p.PaymentMethodID)
-			if err != nil || pm.UserID != user.ID {
-				return memberd.Invalid("payment_method_id", "Payment method %q was not found for user %s.", p.PaymentMethodID, user.ID)
-			}
-			method = &pm
-		} else if method, err = s.defaultMethod(ctx, tx, companyID, user.ID); err != nil {
-			return err
-		}
-		member, err := tx.MemberByUser(ctx, companyID, user.ID)
-		if errors.Is(err, memberd.ErrNotFound) {
-			member = memberd.Member{ID: memberd.NewID(memberd.PrefixMember), CompanyID: companyID, UserID: user.ID,
-				CreatedAt: now, JoinedAt: now, UpdatedAt: now}
-			err = tx.InsertMember(ctx, &member)
-		}
-		if err != nil {
-			return err
-		}
-		m := memberd.Membership{
-			ID: memberd.NewID(memberd.PrefixMembership), CompanyID: companyID, UserID: user.ID, MemberID: member.ID,
-			ProductID: product.ID, PlanID: plan.ID, JoinedAt: member.JoinedAt, Terms: plan.Terms(), Metadata: p.Metadata,
-			CompanyTitle: c.Title, CompanyRoute: c.Route, ProductTitle: product.Title, ProductRoute: product.Route,
-			ProductMetadata: product.Metadata, PlanInternalNotes: plan.InternalNotes, PlanMetadata: plan.Metadata, User: &user,
-		}
-		if method != nil {
-			m.PaymentMethodID = method.ID
-		}
-		if product.SoftwareLicensing {
-			m.LicenseKey = memberd.NewLicenseKey()
-		}
-		if p.PromoCodeID != "" {
-			if err := s.applyPromo(ctx, tx, &m, p.PromoCodeID, now); err != nil {
-				return err
-			}
-		}
-		if plan.Stock != nil {
-			*plan.Stock--
-			plan.UpdatedAt = now
-			if err := tx.UpdatePlan(ctx, &plan); err != nil {
-				return err
-			}
-		}
-		out = s.rules.Checkout(m, now, s.charger(method))
-		if err := tx.InsertMembership(ctx, &out.Membership); err != nil {
-			return err
-		}
-		evs, err = s.writeEffects(ctx, tx, &out, now)
+		var err error
+		m, evs, err = s.checkout(ctx, tx, companyID, p)
 		return err
 	})
-	return out.Membership, evs, err
+	return m, evs, err
+}
+
+// BulkCheckout creates n users (usernames prefix1, prefix2, ...) and checks
+// each out on the plan, batch checkouts to a transaction, reporting progress
+// after each batch. It seeds load tests and benchmarks.
+func (s *Service) BulkCheckout(ctx context.Context, companyID, planID, prefix string, n, batch int, progress func(done int)) error {
+	for done := 0; done < n; {
+		size := min(batch, n-done)
+		err := s.store.Update(ctx, func(tx memberd.Tx) error {
+			c, err := tx.Company(ctx, companyID)
+			if err != nil {
+				return notFound(err, "Company", companyID)
+			}
+			for i := range size {
+				u := memberd.User{ID: memberd.NewID(memberd.PrefixUser), Username: fmt.Sprintf("%s%d", prefix, done+i+1), CreatedAt: s.now(&c)}
+				u.Email = u.Username + "@example.com"
+				if err := tx.InsertUser(ctx, &u); err != nil {
+					return err
+				}
+				if _, _, err := s.checkout(ctx, tx, companyID, CheckoutParams{PlanID: planID, UserID: u.ID}); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		done += size
+		if progress != nil {
+			progress(done)
+		}
+	}
+	return nil
+}
+
+func (s *Service) checkout(ctx context.Context, tx memberd.Tx, companyID string, p CheckoutParams) (memberd.Membership, []memberd.Event, error) {
+	c, err := tx.Company(ctx, companyID)
+	if err != nil {
+		return memberd.Membership{}, nil, notFound(err, "Company", companyID)
+	}
+	now := s.now(&c)
+	plan, err := tx.Plan(ctx, companyID, p.PlanID)
+	if err != nil {
+		return memberd.Membership{}, nil, paramNotFound(err, "plan_id", "Plan", p.PlanID)
+	}
+	if plan.ReleaseMethod == "waitlist" || (plan.Stock != nil && *plan.Stock <= 0) {
+		return memberd.Membership{}, nil, memberd.Conflict(memberd.CodePlanNotPurchasable, "Plan %s cannot be bought now (waitlist or out of stock).", plan.ID)
+	}
+	product, err := tx.Product(ctx, companyID, plan.ProductID)
+	if err != nil {
+		return memberd.Membership{}, nil, paramNotFound(err, "plan_id", "Plan", p.PlanID)
+	}
+	user, err := tx.User(ctx, p.UserID)
+	if err != nil {
+		return memberd.Membership{}, nil, paramNotFound(err, "user_id", "User", p.UserID)
+	}
+	var method *memberd.PaymentMethod
+	if p.PaymentMethodID != "" {
+		pm, err := tx.PaymentMethod(ctx, companyID, p.PaymentMethodID)
+		if err != nil || pm.UserID != user.ID {
+			return memberd.Membership{}, nil, memberd.Invalid("payment_method_id", "Payment method %q was not found for user %s.", p.PaymentMethodID, user.ID)
+		}
+		method = &pm
+	} else if method, err = s.defaultMethod(ctx, tx, companyID, user.ID); err != nil {
+		return memberd.Membership{}, nil, err
+	}
+	member, err := tx.MemberByUser(ctx, companyID, user.ID)
+	if errors.Is(err, memberd.ErrNotFound) {
+		member = memberd.Member{ID: memberd.NewID(memberd.PrefixMember), CompanyID: companyID, UserID: user.ID,
+			CreatedAt: now, JoinedAt: now, UpdatedAt: now}
+		err = tx.InsertMember(ctx, &member)
+	}
+	if err != nil {
+		return memberd.Membership{}, nil, err
+	}
+	m := memberd.Membership{
+		ID: memberd.NewID(memberd.PrefixMembership), CompanyID: companyID, UserID: user.ID, MemberID: member.ID,
+		ProductID: product.ID, PlanID: plan.ID, JoinedAt: member.JoinedAt, Terms: plan.Terms(), Metadata: p.Metadata,
+		CompanyTitle: c.Title, CompanyRoute: c.Route, ProductTitle: product.Title, ProductRoute: product.Route,
+		ProductMetadata: product.Metadata, PlanInternalNotes: plan.InternalNotes, PlanMetadata: plan.Metadata, User: &user,
+	}
+	if method != nil {
+		m.PaymentMethodID, m.PaymentMethodCreatedAt = method.ID, &method.CreatedAt
+	}
+	if product.SoftwareLicensing {
+		m.LicenseKey = memberd.NewLicenseKey()
+	}
+	if p.PromoCodeID != "" {
+		if err := s.applyPromo(ctx, tx, &m, p.PromoCodeID, now); err != nil {
+			return memberd.Membership{}, nil, err
+		}
+	}
+	if plan.Stock != nil {
+		*plan.Stock--
+		plan.UpdatedAt = now
+		if err := tx.UpdatePlan(ctx, &plan); err != nil {
+			return memberd.Membership{}, nil, err
+		}
+	}
+	out := s.rules.Checkout(m, now, s.charger(method))
+	if err := tx.InsertMembership(ctx, &out.Membership); err != nil {
+		return memberd.Membership{}, nil, err
+	}
+	var w writes
+	evs := w.record(s, &out, now, false)
+	return out.Membership, evs, w.flush(ctx, tx)
 }
 
 // paramNotFound reports a missing object named by a body parameter as a 400

@@ -123,33 +123,82 @@ func notFound(err error, what, id string) error {
 	return err
 }
 
-// record writes an outcome: the membership, its payments and its events,
-// each event rendered as of the instant it fired.
-func (s *Service) record(ctx context.Context, tx memberd.Tx, o *memberd.Outcome, at time.Time) ([]memberd.Event, error) {
-	if !o.Changed {
-		return nil, nil
-	}
-	if err := tx.UpdateMembership(ctx, &o.Membership); err != nil {
-		return nil, err
-	}
-	return s.writeEffects(ctx, tx, o, at)
+// writes buffers what a transaction writes, so that many outcomes (a batch
+// of renewals, say) are saved with a few multi-row statements: the last state
+// of each membership and payment, and every event in order.
+type writes struct {
+	memberships map[string]int // id -> index in ms
+	ms          []memberd.Membership
+	payments    map[string]int // id -> index in ps
+	ps          []memberd.Payment
+	events      []memberd.Event
 }
 
-// writeEffects saves an outcome's payments and events.
-func (s *Service) writeEffects(ctx context.Context, tx memberd.Tx, o *memberd.Outcome, at time.Time) ([]memberd.Event, error) {
-	for i := range o.Payments {
-		if err := tx.SavePayment(ctx, &o.Payments[i]); err != nil {
-			return nil, err
+// record adds an outcome stamped at instant at, rendering its events, and
+// returns them. A new membership is inserted by the caller; update says
+// whether the membership is to be written here.
+func (w *writes) record(s *Service, o *memberd.Outcome, at time.Time, update bool) []memberd.Event {
+	if !o.Changed {
+		return nil
+	}
+	if w.memberships == nil {
+		w.memberships, w.payments = map[string]int{}, map[string]int{}
+	}
+	if update {
+		if i, ok := w.memberships[o.Membership.ID]; ok {
+			w.ms[i] = o.Membership
+		} else {
+			w.memberships[o.Membership.ID] = len(w.ms)
+			w.ms = append(w.ms, o.Membership)
 		}
 	}
-	if len(o.Events) == 0 {
-		return nil, nil
+	for _, p := range o.Payments {
+		if i, ok := w.payments[p.ID]; ok {
+			w.ps[i] = p
+		} else {
+			w.payments[p.ID] = len(w.ps)
+			w.ps = append(w.ps, p)
+		}
 	}
-	evs := make([]memberd.Event, len(o.Events))
-	for i, e := range o.Events {
-		evs[i] = s.event(e, at)
+	n := len(w.events)
+	for _, e := range o.Events {
+		w.events = append(w.events, s.event(e, at))
 	}
-	return evs, tx.InsertEvents(ctx, evs)
+	return w.events[n:]
+}
+
+// payment returns the buffered version of a payment, if any.
+func (w *writes) payment(id string) (memberd.Payment, bool) {
+	i, ok := w.payments[id]
+	if !ok {
+		return memberd.Payment{}, false
+	}
+	return w.ps[i], true
+}
+
+// flush writes everything buffered.
+func (w *writes) flush(ctx context.Context, tx memberd.Tx) error {
+	if len(w.ms) > 0 {
+		if err := tx.UpdateMemberships(ctx, w.ms); err != nil {
+			return err
+		}
+	}
+	if len(w.ps) > 0 {
+		if err := tx.SavePayments(ctx, w.ps); err != nil {
+			return err
+		}
+	}
+	if len(w.events) > 0 {
+		return tx.InsertEvents(ctx, w.events)
+	}
+	return nil
+}
+
+// record writes one outcome of an existing membership with its effects.
+func (s *Service) record(ctx context.Context, tx memberd.Tx, o *memberd.Outcome, at time.Time) ([]memberd.Event, error) {
+	var w writes
+	evs := w.record(s, o, at, true)
+	return evs, w.flush(ctx, tx)
 }
 
 // event renders an emitted event as a stored one.

@@ -31,6 +31,7 @@ func Migrations() fs.FS {
 // Dialect is SQLite's: one writer at a time, so no row locks are needed.
 var Dialect = sqlstore.Dialect{
 	Name:              "sqlite",
+	OneWriter:         true,
 	IsUniqueViolation: isUniqueViolation,
 	IsRetryable:       isBusy,
 }
@@ -43,11 +44,15 @@ var pragmas = []string{
 	"journal_mode(WAL)",
 	"synchronous(NORMAL)",
 	"foreign_keys(ON)",
+	"cache_size(-16000)",
+	"mmap_size(268435456)",
 }
 
 // Open opens (creating if needed) the database file at path and migrates it.
+// Writes go through a pool of two connections (one in a transaction at a
+// time, the other free to prepare statements) and reads through a larger one.
 func Open(ctx context.Context, path string) (*sqlstore.Store, error) {
-	write, err := openPool(path, "immediate", 1)
+	write, err := openPool(path, "immediate", 2)
 	if err != nil {
 		return nil, err
 	}

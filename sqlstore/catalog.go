@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"fmt"
 	"time"
 
 	"github.com/memberd/memberd"
@@ -15,8 +16,7 @@ import (
 const validStatuses = `('trialing', 'active', 'canceling', 'completed')`
 
 const productCols = `p.seq, p.id, p.company_id, p.title, p.description, p.headline, p.route, p.visibility, p.metadata,
-	p.software_licensing, p.created_at, p.updated_at, c.title, c.route,
-	(SELECT COUNT(*) FROM memberships ms WHERE ms.product_id = p.id AND ms.status IN ` + validStatuses + `)`
+	p.software_licensing, p.created_at, p.updated_at, c.title, c.route`
 
 const productFrom = `FROM products p JOIN companies c ON c.id = p.company_id`
 
@@ -24,7 +24,7 @@ func scanProduct(r rowScanner, extra ...any) (memberd.Product, error) {
 	var p memberd.Product
 	var vis string
 	err := r.Scan(append([]any{&p.Seq, &p.ID, &p.CompanyID, &p.Title, strCol{&p.Description}, strCol{&p.Headline}, &p.Route, &vis,
-		jsonCol{&p.Metadata}, boolCol{&p.SoftwareLicensing}, timeCol{&p.CreatedAt}, timeCol{&p.UpdatedAt}, &p.CompanyTitle, &p.CompanyRoute, &p.MemberCount}, extra...)...)
+		jsonCol{&p.Metadata}, boolCol{&p.SoftwareLicensing}, timeCol{&p.CreatedAt}, timeCol{&p.UpdatedAt}, &p.CompanyTitle, &p.CompanyRoute}, extra...)...)
 	p.Visibility = memberd.Visibility(vis)
 	return p, notFound(err)
 }
@@ -68,8 +68,7 @@ func (t *tx) ListProducts(ctx context.Context, f memberd.ProductFilter, p member
 
 const planCols = `pl.seq, pl.id, pl.company_id, pl.product_id, pl.title, pl.description, pl.internal_notes, pl.plan_type,
 	pl.billing_period_days, pl.trial_days, pl.expiration_days, pl.initial_price, pl.renewal_price, pl.currency,
-	pl.visibility, pl.release_method, pl.stock, pl.metadata, pl.created_at, pl.updated_at,
-	(SELECT COUNT(*) FROM memberships ms WHERE ms.plan_id = pl.id AND ms.status IN ` + validStatuses + `)`
+	pl.visibility, pl.release_method, pl.stock, pl.metadata, pl.created_at, pl.updated_at`
 
 func scanPlan(r rowScanner, extra ...any) (memberd.Plan, error) {
 	var p memberd.Plan
@@ -77,7 +76,7 @@ func scanPlan(r rowScanner, extra ...any) (memberd.Plan, error) {
 	var stock sql.NullInt64
 	err := r.Scan(append([]any{&p.Seq, &p.ID, &p.CompanyID, &p.ProductID, strCol{&p.Title}, strCol{&p.Description}, strCol{&p.InternalNotes}, &typ,
 		&p.BillingPeriodDays, &p.TrialDays, &p.ExpirationDays, moneyCol{&p.InitialPrice}, moneyCol{&p.RenewalPrice}, &cur,
-		&vis, &p.ReleaseMethod, &stock, jsonCol{&p.Metadata}, timeCol{&p.CreatedAt}, timeCol{&p.UpdatedAt}, &p.MemberCount}, extra...)...)
+		&vis, &p.ReleaseMethod, &stock, jsonCol{&p.Metadata}, timeCol{&p.CreatedAt}, timeCol{&p.UpdatedAt}}, extra...)...)
 	p.PlanType, p.Currency, p.Visibility = memberd.PlanType(typ), memberd.Currency(cur), memberd.Visibility(vis)
 	if stock.Valid {
 		n := int(stock.Int64)
@@ -193,6 +192,34 @@ func (t *tx) ListPromoCodes(ctx context.Context, f memberd.PromoCodeFilter, p me
 	return listPage(ctx, t, l, promoSort[p.Order], p, func(rows *sql.Rows, extra ...any) (memberd.PromoCode, error) {
 		return scanPromo(rows, extra...)
 	})
+}
+
+func (t *tx) MemberCounts(ctx context.Context, companyID, column string, ids []string) (map[string]int, error) {
+	col := map[string]string{"plan": "plan_id", "product": "product_id"}[column]
+	if col == "" {
+		return nil, fmt.Errorf("sqlstore: no member counts by %q", column)
+	}
+	counts := make(map[string]int, len(ids))
+	if len(ids) == 0 {
+		return counts, nil
+	}
+	l := listQuery{}
+	l.filter("company_id = ? AND status IN "+validStatuses, companyID)
+	in(&l, col, ids)
+	rows, err := t.query(ctx, `SELECT `+col+`, COUNT(*) FROM memberships`+l.whereSQL()+` GROUP BY `+col, l.args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		var n int
+		if err := rows.Scan(&id, &n); err != nil {
+			return nil, err
+		}
+		counts[id] = n
+	}
+	return counts, rows.Err()
 }
 
 func (t *tx) PromoCodeUsedBy(ctx context.Context, promoCodeID, userID string) (bool, error) {

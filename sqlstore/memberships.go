@@ -19,14 +19,15 @@ const membershipCols = `m.seq, m.id, m.company_id, m.user_id, m.member_id, m.pro
 	m.collection_paused, m.resumes_at, m.open_payment_id, m.retry_at,
 	m.payment_method_id, m.license_key, m.metadata, m.checkout_configuration_id, m.resynced_at,
 	c.title, c.route, p.title, p.route, p.metadata, pl.internal_notes, pl.metadata, pc.code,
-	u.id, u.username, u.name, u.email`
+	u.id, u.username, u.name, u.email, pm.created_at`
 
 const membershipFrom = `FROM memberships m
 	JOIN companies c ON c.id = m.company_id
 	JOIN products p ON p.id = m.product_id
 	JOIN plans pl ON pl.id = m.plan_id
 	LEFT JOIN promo_codes pc ON pc.id = m.promo_code_id
-	LEFT JOIN users u ON u.id = m.user_id`
+	LEFT JOIN users u ON u.id = m.user_id
+	LEFT JOIN payment_methods pm ON pm.id = m.payment_method_id`
 
 func scanMembership(r rowScanner, extra ...any) (memberd.Membership, error) {
 	var m memberd.Membership
@@ -43,7 +44,8 @@ func scanMembership(r rowScanner, extra ...any) (memberd.Membership, error) {
 		boolCol{&m.CollectionPaused}, timePtrCol{&m.ResumesAt}, strCol{&m.OpenPaymentID}, timePtrCol{&m.RetryAt},
 		strCol{&m.PaymentMethodID}, strCol{&m.LicenseKey}, jsonCol{&m.Metadata}, strCol{&m.CheckoutConfigurationID}, timePtrCol{&m.ResyncedAt},
 		&m.CompanyTitle, &m.CompanyRoute, &m.ProductTitle, &m.ProductRoute, jsonCol{&m.ProductMetadata},
-		strCol{&m.PlanInternalNotes}, jsonCol{&m.PlanMetadata}, strCol{&m.PromoCode}, &userID, &username, &name, &email}, extra...)...)
+		strCol{&m.PlanInternalNotes}, jsonCol{&m.PlanMetadata}, strCol{&m.PromoCode}, &userID, &username, &name, &email,
+		timePtrCol{&m.PaymentMethodCreatedAt}}, extra...)...)
 	if err != nil {
 		return m, notFound(err)
 	}
@@ -87,7 +89,9 @@ const membershipWriteCols = `status, updated_at, joined_at,
 	collection_paused, resumes_at, open_payment_id, retry_at,
 	payment_method_id, license_key, metadata, checkout_configuration_id, resynced_at, due_at`
 
-const membershipWriteParams = `?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?`
+const membershipWriteWidth = 34
+
+var membershipWriteParams = placeholders(membershipWriteWidth)
 
 func (t *tx) InsertMembership(ctx context.Context, m *memberd.Membership) error {
 	args := append([]any{m.ID, m.CompanyID, m.UserID, m.MemberID, m.ProductID, m.PlanID, strOrNil(m.PromoCodeID), ms(m.CreatedAt)}, membershipValues(m)...)
@@ -95,9 +99,17 @@ func (t *tx) InsertMembership(ctx context.Context, m *memberd.Membership) error 
 		membershipWriteCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, `+membershipWriteParams+`)`, args...)
 }
 
-func (t *tx) UpdateMembership(ctx context.Context, m *memberd.Membership) error {
-	args := append(membershipValues(m), m.CompanyID, m.ID)
-	return mustAffect(t.exec(ctx, `UPDATE memberships SET (`+membershipWriteCols+`) = (`+membershipWriteParams+`) WHERE company_id = ? AND id = ?`, args...))
+// UpdateMemberships writes the memberships' state in multi-row upserts
+// (every row exists; the insert half never applies).
+func (t *tx) UpdateMemberships(ctx context.Context, list []memberd.Membership) error {
+	for i := range list {
+		m := &list[i]
+		args := append(membershipValues(m), m.CompanyID, m.ID)
+		if err := mustAffect(t.exec(ctx, `UPDATE memberships SET (`+membershipWriteCols+`) = (`+membershipWriteParams+`) WHERE company_id = ? AND id = ?`, args...)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (t *tx) Membership(ctx context.Context, companyID, id string) (memberd.Membership, error) {
@@ -136,6 +148,16 @@ func membershipList(f memberd.MembershipFilter) listQuery {
 	in(&l, "m.promo_code_id", f.PromoCodeIDs)
 	in(&l, "m.user_id", f.UserIDs)
 	l.timeRange("m.created_at", f.CreatedAfter, f.CreatedBefore)
+	if f.Valid != nil {
+		op := "IN"
+		if !*f.Valid {
+			op = "NOT IN"
+		}
+		l.filter("m.status " + op + " " + validStatuses)
+	}
+	if f.LicenseKey != "" {
+		l.filter("m.license_key = ?", f.LicenseKey)
+	}
 	return l
 }
 
@@ -152,6 +174,16 @@ func (t *tx) CountMemberships(ctx context.Context, f memberd.MembershipFilter) (
 	return n, err
 }
 
+func (t *tx) ListMembershipsOffset(ctx context.Context, f memberd.MembershipFilter, offset, limit int, asc bool) ([]memberd.Membership, error) {
+	l := membershipList(f)
+	dir := "DESC"
+	if asc {
+		dir = "ASC"
+	}
+	return queryAll(ctx, t, scanMembership, `SELECT `+membershipCols+` `+membershipFrom+l.whereSQL()+
+		` ORDER BY m.created_at `+dir+`, m.seq `+dir+` LIMIT ? OFFSET ?`, append(l.args, limit, offset)...)
+}
+
 func (t *tx) DueMemberships(ctx context.Context, companyID string, until time.Time, limit int, skipLocked bool) ([]memberd.Membership, error) {
 	l := listQuery{}
 	l.filter("m.due_at IS NOT NULL AND m.due_at <= ?", ms(until))
@@ -162,21 +194,8 @@ func (t *tx) DueMemberships(ctx context.Context, companyID string, until time.Ti
 	if skipLocked && lock != "" {
 		lock += " " + t.s.d.SkipLocked
 	}
-	rows, err := t.query(ctx, `SELECT `+membershipCols+` `+membershipFrom+l.whereSQL()+` ORDER BY m.due_at, m.seq LIMIT ?`+lock,
+	return queryAll(ctx, t, scanMembership, `SELECT `+membershipCols+` `+membershipFrom+l.whereSQL()+` ORDER BY m.due_at, m.seq LIMIT ?`+lock,
 		append(l.args, limit)...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []memberd.Membership
-	for rows.Next() {
-		m, err := scanMembership(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, m)
-	}
-	return out, rows.Err()
 }
 
 const paymentCols = `py.seq, py.id, py.company_id, py.membership_id, py.user_id, py.member_id, py.plan_id, py.product_id,
@@ -184,7 +203,7 @@ const paymentCols = `py.seq, py.id, py.company_id, py.membership_id, py.user_id,
 	py.created_at, py.updated_at, py.paid_at, py.last_attempt_at, py.next_attempt_at, py.payments_failed, py.failure_message,
 	m.status, c.title, c.route, p.title, p.route, p.metadata, pl.internal_notes, pl.metadata,
 	pc.code, pc.promo_type, pc.amount_off, pc.currency, pc.duration_months,
-	u.id, u.username, u.name, u.email`
+	u.id, u.username, u.name, u.email, pm.created_at`
 
 const paymentFrom = `FROM payments py
 	JOIN memberships m ON m.id = py.membership_id
@@ -192,7 +211,8 @@ const paymentFrom = `FROM payments py
 	JOIN products p ON p.id = py.product_id
 	JOIN plans pl ON pl.id = py.plan_id
 	LEFT JOIN promo_codes pc ON pc.id = py.promo_code_id
-	LEFT JOIN users u ON u.id = py.user_id`
+	LEFT JOIN users u ON u.id = py.user_id
+	LEFT JOIN payment_methods pm ON pm.id = py.payment_method_id`
 
 func scanPayment(r rowScanner, extra ...any) (memberd.Payment, error) {
 	var p memberd.Payment
@@ -208,7 +228,7 @@ func scanPayment(r rowScanner, extra ...any) (memberd.Payment, error) {
 		&mstatus, &p.CompanyTitle, &p.CompanyRoute, &p.ProductTitle, &p.ProductRoute, jsonCol{&p.ProductMetadata},
 		strCol{&p.PlanInternalNotes}, jsonCol{&p.PlanMetadata},
 		strCol{&promoCode}, strCol{&promoType}, moneyCol{&promoAmount}, strCol{&promoCurrency}, intCol{&promoMonths},
-		&userID, &username, &name, &email}, extra...)...)
+		&userID, &username, &name, &email, timePtrCol{&p.PaymentMethodCreatedAt}}, extra...)...)
 	if err != nil {
 		return p, notFound(err)
 	}
@@ -223,21 +243,22 @@ func scanPayment(r rowScanner, extra ...any) (memberd.Payment, error) {
 	return p, nil
 }
 
-func (t *tx) SavePayment(ctx context.Context, p *memberd.Payment) error {
-	vals := []any{string(p.Status), p.Substatus, ms(p.UpdatedAt), msOrNil(p.PaidAt), msOrNil(p.LastAttemptAt), msOrNil(p.NextAttemptAt),
-		p.PaymentsFailed, strOrNil(p.FailureMessage)}
-	res, err := t.exec(ctx, `UPDATE payments SET status = ?, substatus = ?, updated_at = ?, paid_at = ?, last_attempt_at = ?,
-		next_attempt_at = ?, payments_failed = ?, failure_message = ? WHERE id = ?`, append(vals, p.ID)...)
-	if err := mustAffect(res, err); err != memberd.ErrNotFound {
-		return err
-	}
-	return t.insert(ctx, &p.Seq, `INSERT INTO payments (id, company_id, membership_id, user_id, member_id, plan_id, product_id,
-		promo_code_id, payment_method_id, billing_reason, currency, subtotal, total, created_at,
-		status, substatus, updated_at, paid_at, last_attempt_at, next_attempt_at, payments_failed, failure_message)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		append([]any{p.ID, p.CompanyID, p.MembershipID, p.UserID, p.MemberID, p.PlanID, p.ProductID,
+const paymentWriteCols = `status, substatus, updated_at, paid_at, last_attempt_at, next_attempt_at, payments_failed, failure_message`
+
+// SavePayments inserts new payments and updates existing ones, in
+// multi-row upserts.
+func (t *tx) SavePayments(ctx context.Context, ps []memberd.Payment) error {
+	rows := make([][]any, len(ps))
+	for i := range ps {
+		p := &ps[i]
+		rows[i] = []any{p.ID, p.CompanyID, p.MembershipID, p.UserID, p.MemberID, p.PlanID, p.ProductID,
 			strOrNil(p.PromoCodeID), strOrNil(p.PaymentMethodID), string(p.BillingReason), string(p.Currency), int64(p.Subtotal), int64(p.Total),
-			ms(p.CreatedAt)}, vals...)...)
+			ms(p.CreatedAt), string(p.Status), p.Substatus, ms(p.UpdatedAt), msOrNil(p.PaidAt), msOrNil(p.LastAttemptAt), msOrNil(p.NextAttemptAt),
+			p.PaymentsFailed, strOrNil(p.FailureMessage)}
+	}
+	return t.insertMany(ctx, `INSERT INTO payments (id, company_id, membership_id, user_id, member_id, plan_id, product_id,
+		promo_code_id, payment_method_id, billing_reason, currency, subtotal, total, created_at, `+paymentWriteCols+`) VALUES `,
+		22, ` ON CONFLICT (id) DO UPDATE SET `+excludedSet(paymentWriteCols), rows)
 }
 
 func (t *tx) Payment(ctx context.Context, companyID, id string) (memberd.Payment, error) {
@@ -268,17 +289,15 @@ func (t *tx) ListPayments(ctx context.Context, f memberd.PaymentFilter, p member
 }
 
 func (t *tx) InsertEvents(ctx context.Context, evs []memberd.Event) error {
+	rows := make([][]any, len(evs))
 	for i := range evs {
 		e := &evs[i]
-		if err := t.insert(ctx, &e.Seq, `INSERT INTO events (id, company_id, type, object_id, membership_id, data, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			e.ID, e.CompanyID, string(e.Type), e.ObjectID, strOrNil(e.MembershipID), string(e.Data), ms(e.CreatedAt)); err != nil {
-			return err
-		}
-		if err := t.fanOut(ctx, e); err != nil {
-			return err
-		}
+		rows[i] = []any{e.ID, e.CompanyID, string(e.Type), e.ObjectID, strOrNil(e.MembershipID), string(e.Data), ms(e.CreatedAt)}
 	}
-	return nil
+	if err := t.insertMany(ctx, `INSERT INTO events (id, company_id, type, object_id, membership_id, data, created_at) VALUES `, 7, "", rows); err != nil {
+		return err
+	}
+	return t.fanOut(ctx, evs)
 }
 
 func (t *tx) ListEvents(ctx context.Context, f memberd.EventFilter) ([]memberd.Event, error) {

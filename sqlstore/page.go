@@ -80,6 +80,24 @@ func (l *listQuery) keyCmp(k sortKey, op string) string {
 	return fmt.Sprintf("(%s, %s) %s (?, ?)", k.expr, l.seq, op)
 }
 
+// queryAll runs q and scans every row it returns.
+func queryAll[T any](ctx context.Context, t *tx, scan func(rowScanner, ...any) (T, error), q string, args ...any) ([]T, error) {
+	rows, err := t.query(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
 // scanFunc scans one row's columns, then the extra destinations.
 type scanFunc[T any] func(rows *sql.Rows, extra ...any) (T, error)
 

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/memberd/memberd"
 )
@@ -34,6 +35,9 @@ type Dialect struct {
 	// MigrationLock, if set, is run first in the migration transaction to
 	// keep concurrent nodes from migrating at once.
 	MigrationLock string
+	// OneWriter runs write transactions one at a time in the process
+	// (SQLite allows one writer; queueing here beats busy-waiting on its lock).
+	OneWriter bool
 }
 
 // Store is a memberd.Store over a SQL database. Reads use one pool, writes
@@ -41,8 +45,20 @@ type Dialect struct {
 type Store struct {
 	read, write *sql.DB
 	d           Dialect
-	rebound     sync.Map // query text -> rewritten for the dialect
+	// Prepared statements by query text, one set per pool: SQLite spends
+	// more time parsing a statement than running a point query. Lists build
+	// their SQL from filters, so the caches are capped.
+	readStmts, writeStmts stmtCache
+	writer                sync.Mutex // held by write transactions when d.OneWriter
 }
+
+// stmtCache holds prepared statements, at most maxStmts of them.
+type stmtCache struct {
+	m sync.Map
+	n atomic.Int32
+}
+
+const maxStmts = 500
 
 // New returns a store using read for reads and write for transactions.
 func New(read, write *sql.DB, d Dialect) *Store {
@@ -58,7 +74,7 @@ func (s *Store) DB() *sql.DB { return s.write }
 
 // View runs fn on the read pool.
 func (s *Store) View(ctx context.Context, fn func(memberd.Tx) error) error {
-	return fn(&tx{s: s, q: s.read})
+	return fn(&tx{s: s})
 }
 
 // maxAttempts bounds how often a transaction is re-run after a retryable
@@ -79,11 +95,15 @@ func (s *Store) Update(ctx context.Context, fn func(memberd.Tx) error) error {
 }
 
 func (s *Store) update(ctx context.Context, fn func(memberd.Tx) error) error {
+	if s.d.OneWriter {
+		s.writer.Lock()
+		defer s.writer.Unlock()
+	}
 	t, err := s.write.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	if err := fn(&tx{s: s, q: t, locking: true}); err != nil {
+	if err := fn(&tx{s: s, tx: t}); err != nil {
 		t.Rollback()
 		return err
 	}
@@ -101,18 +121,18 @@ func (s *Store) Ping(ctx context.Context) error {
 	return s.write.PingContext(ctx)
 }
 
-// Close closes both pools.
+// Close closes the statements and both pools.
 func (s *Store) Close() error {
+	for _, cache := range []*stmtCache{&s.readStmts, &s.writeStmts} {
+		cache.m.Range(func(_, st any) bool { st.(*sql.Stmt).Close(); return true })
+	}
 	return errors.Join(s.read.Close(), s.write.Close())
 }
 
-// rebind rewrites ? placeholders for the dialect, once per query text.
+// rebind rewrites ? placeholders as $1, $2, ... where the dialect wants it.
 func (s *Store) rebind(q string) string {
 	if !s.d.NumberedParams {
 		return q
-	}
-	if r, ok := s.rebound.Load(q); ok {
-		return r.(string)
 	}
 	var b strings.Builder
 	n := 0
@@ -125,39 +145,128 @@ func (s *Store) rebind(q string) string {
 		}
 		b.WriteByte(q[i])
 	}
-	r := b.String()
-	s.rebound.Store(q, r)
-	return r
+	return b.String()
 }
 
-type querier interface {
-	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+// stmt returns the statement for query, prepared once on the pool, or nil
+// when the cache is full.
+func (s *Store) stmt(ctx context.Context, write bool, query string) (*sql.Stmt, error) {
+	cache, db := &s.readStmts, s.read
+	if write {
+		cache, db = &s.writeStmts, s.write
+	}
+	if st, ok := cache.m.Load(query); ok {
+		return st.(*sql.Stmt), nil
+	}
+	if cache.n.Load() >= maxStmts {
+		return nil, nil
+	}
+	st, err := db.PrepareContext(ctx, s.rebind(query))
+	if err != nil {
+		return nil, err
+	}
+	if old, loaded := cache.m.LoadOrStore(query, st); loaded {
+		st.Close()
+		return old.(*sql.Stmt), nil
+	}
+	cache.n.Add(1)
+	return st, nil
 }
 
-// tx implements memberd.Tx over a pool (reads) or a transaction (writes).
+// tx implements memberd.Tx over the read pool or a write transaction.
 type tx struct {
-	s       *Store
-	q       querier
-	locking bool // inside a write transaction: lock clauses apply
+	s  *Store
+	tx *sql.Tx // nil for reads on the pool
+}
+
+// querier runs q: as the cached prepared statement when there is one,
+// bound to the transaction if any; else directly.
+type querier interface {
+	ExecContext(ctx context.Context, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, args ...any) *sql.Row
+}
+
+func (t *tx) prepared(ctx context.Context, q string) (querier, error) {
+	st, err := t.s.stmt(ctx, t.tx != nil, q)
+	switch {
+	case err != nil:
+		return nil, err
+	case st == nil:
+		return direct{t, t.s.rebind(q)}, nil
+	case t.tx != nil:
+		return t.tx.StmtContext(ctx, st), nil
+	}
+	return st, nil
+}
+
+// direct runs a query without preparing it.
+type direct struct {
+	t *tx
+	q string
+}
+
+func (d direct) ExecContext(ctx context.Context, args ...any) (sql.Result, error) {
+	if d.t.tx != nil {
+		return d.t.tx.ExecContext(ctx, d.q, args...)
+	}
+	return d.t.s.read.ExecContext(ctx, d.q, args...)
+}
+
+func (d direct) QueryContext(ctx context.Context, args ...any) (*sql.Rows, error) {
+	if d.t.tx != nil {
+		return d.t.tx.QueryContext(ctx, d.q, args...)
+	}
+	return d.t.s.read.QueryContext(ctx, d.q, args...)
+}
+
+func (d direct) QueryRowContext(ctx context.Context, args ...any) *sql.Row {
+	if d.t.tx != nil {
+		return d.t.tx.QueryRowContext(ctx, d.q, args...)
+	}
+	return d.t.s.read.QueryRowContext(ctx, d.q, args...)
 }
 
 func (t *tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
-	return t.q.ExecContext(ctx, t.s.rebind(q), args...)
+	st, err := t.prepared(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return st.ExecContext(ctx, args...)
 }
 
 func (t *tx) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	return t.q.QueryContext(ctx, t.s.rebind(q), args...)
+	st, err := t.prepared(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryContext(ctx, args...)
 }
 
-func (t *tx) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
-	return t.q.QueryRowContext(ctx, t.s.rebind(q), args...)
+// row is a single-row result; its error, if any, surfaces at Scan.
+type row struct {
+	r   *sql.Row
+	err error
+}
+
+func (r row) Scan(dest ...any) error {
+	if r.err != nil {
+		return r.err
+	}
+	return r.r.Scan(dest...)
+}
+
+func (t *tx) queryRow(ctx context.Context, q string, args ...any) row {
+	st, err := t.prepared(ctx, q)
+	if err != nil {
+		return row{err: err}
+	}
+	return row{r: st.QueryRowContext(ctx, args...)}
 }
 
 // forUpdate is the lock clause, when inside a write transaction.
 func (t *tx) forUpdate() string {
-	if !t.locking {
+	if t.tx == nil {
 		return ""
 	}
 	return t.s.d.ForUpdate
@@ -193,4 +302,45 @@ func mustAffect(res sql.Result, err error) error {
 		return memberd.ErrNotFound
 	}
 	return nil
+}
+
+// insertMany runs head + "(?, ...), (?, ...)" + tail over rows of width
+// values each, many rows to a statement. Statements hold 64 rows, or a power
+// of two for the rest, so only a few distinct ones are ever prepared.
+func (t *tx) insertMany(ctx context.Context, head string, width int, tail string, rows [][]any) error {
+	for len(rows) > 0 {
+		n := 64
+		for n > len(rows) {
+			n /= 2
+		}
+		args := make([]any, 0, n*width)
+		for _, r := range rows[:n] {
+			if len(r) != width {
+				return fmt.Errorf("sqlstore: row of %d values, want %d", len(r), width)
+			}
+			args = append(args, r...)
+		}
+		row := "(" + placeholders(width) + ")"
+		q := head + strings.TrimSuffix(strings.Repeat(row+", ", n), ", ") + tail
+		if _, err := t.exec(ctx, q, args...); err != nil {
+			return err
+		}
+		rows = rows[n:]
+	}
+	return nil
+}
+
+// placeholders returns "?, ?, ..." with n marks.
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
+}
+
+// excludedSet turns "a, b" into "a = excluded.a, b = excluded.b" for an upsert.
+func excludedSet(cols string) string {
+	var parts []string
+	for _, c := range strings.Split(cols, ",") {
+		c = strings.TrimSpace(c)
+		parts = append(parts, c+" = excluded."+c)
+	}
+	return strings.Join(parts, ", ")
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"strings"
 	"time"
 
 	"github.com/memberd/memberd"
@@ -42,13 +41,25 @@ func (t *tx) saveSubscriptions(ctx context.Context, w *memberd.Webhook) error {
 	if _, err := t.exec(ctx, `DELETE FROM webhook_events WHERE webhook_id = ?`, w.ID); err != nil || len(w.Events) == 0 {
 		return err
 	}
-	args := make([]any, 0, 3*len(w.Events))
+	rows := make([][]any, len(w.Events))
 	for i, e := range w.Events {
-		args = append(args, w.ID, string(e), i)
+		rows[i] = []any{w.ID, string(e), i}
 	}
-	_, err := t.exec(ctx, `INSERT INTO webhook_events (webhook_id, event_type, position) VALUES `+
-		strings.TrimSuffix(strings.Repeat("(?, ?, ?), ", len(w.Events)), ", "), args...)
-	return err
+	return t.insertMany(ctx, `INSERT INTO webhook_events (webhook_id, event_type, position) VALUES `, 3, "", rows)
+}
+
+// inList returns "?, ?, ..." for vals and the arguments, padded to a power
+// of two by repeating the last value, so that lists of any length make only
+// a few distinct statements (they are prepared and cached).
+func inList(vals []any) (string, []any) {
+	n := 1
+	for n < len(vals) {
+		n *= 2
+	}
+	for len(vals) < n {
+		vals = append(vals, vals[len(vals)-1])
+	}
+	return placeholders(n), vals
 }
 
 // loadSubscriptions fills in the endpoints' event types.
@@ -57,13 +68,14 @@ func (t *tx) loadSubscriptions(ctx context.Context, ws []memberd.Webhook) error 
 		return nil
 	}
 	byID := make(map[string]*memberd.Webhook, len(ws))
-	args := make([]any, len(ws))
+	ids := make([]any, len(ws))
 	for i := range ws {
 		ws[i].Events = []memberd.EventType{}
 		byID[ws[i].ID] = &ws[i]
-		args[i] = ws[i].ID
+		ids[i] = ws[i].ID
 	}
-	rows, err := t.query(ctx, `SELECT webhook_id, event_type FROM webhook_events WHERE webhook_id IN (`+placeholders(len(ws))+`)
+	list, args := inList(ids)
+	rows, err := t.query(ctx, `SELECT webhook_id, event_type FROM webhook_events WHERE webhook_id IN (`+list+`)
 		ORDER BY webhook_id, position`, args...)
 	if err != nil {
 		return err
@@ -77,10 +89,6 @@ func (t *tx) loadSubscriptions(ctx context.Context, ws []memberd.Webhook) error 
 		byID[id].Events = append(byID[id].Events, memberd.EventType(typ))
 	}
 	return rows.Err()
-}
-
-func placeholders(n int) string {
-	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
 }
 
 func (t *tx) Webhook(ctx context.Context, companyID, id string) (memberd.Webhook, error) {
@@ -147,18 +155,33 @@ func (t *tx) ListWebhooks(ctx context.Context, companyID string, p memberd.PageR
 	return page, t.loadSubscriptions(ctx, page.Items)
 }
 
-// fanOut creates a delivery of the stored event to every enabled endpoint
+// fanOut creates a delivery of each stored event to every enabled endpoint
 // subscribed to its type whose resource is the event's company or product,
 // or, for endpoints taking child resources' events, its parent company.
-func (t *tx) fanOut(ctx context.Context, e *memberd.Event) error {
-	_, err := t.exec(ctx, `INSERT INTO webhook_deliveries (webhook_id, event_seq, status, attempts, next_attempt_at)
-		SELECT w.id, e.seq, '`+string(memberd.DeliveryPending)+`', 0, 0 FROM webhooks w, events e
-		WHERE e.seq = ? AND w.enabled = ?
-		AND ((w.resource_id IN (e.company_id, (SELECT m.product_id FROM memberships m WHERE m.id = e.membership_id)) AND w.child_resource_events = ?)
-			OR (w.resource_id = (SELECT c.parent_id FROM companies c WHERE c.id = e.company_id) AND w.child_resource_events = ?))
-		AND EXISTS (SELECT 1 FROM webhook_events s WHERE s.webhook_id = w.id AND s.event_type = e.type)`,
-		e.Seq, true, false, true)
-	return err
+// Statements take 64 events, or a power of two for the rest, as insertMany.
+func (t *tx) fanOut(ctx context.Context, evs []memberd.Event) error {
+	for len(evs) > 0 {
+		n := 64
+		for n > len(evs) {
+			n /= 2
+		}
+		args := make([]any, 0, n+3)
+		for _, e := range evs[:n] {
+			args = append(args, e.ID)
+		}
+		_, err := t.exec(ctx, `INSERT INTO webhook_deliveries (webhook_id, event_seq, status, attempts, next_attempt_at)
+			SELECT w.id, e.seq, '`+string(memberd.DeliveryPending)+`', 0, 0 FROM events e, webhooks w
+			WHERE e.id IN (`+placeholders(n)+`) AND w.enabled = ?
+			AND ((w.resource_id IN (e.company_id, (SELECT m.product_id FROM memberships m WHERE m.id = e.membership_id)) AND w.child_resource_events = ?)
+				OR (w.resource_id = (SELECT c.parent_id FROM companies c WHERE c.id = e.company_id) AND w.child_resource_events = ?))
+			AND EXISTS (SELECT 1 FROM webhook_events s WHERE s.webhook_id = w.id AND s.event_type = e.type)
+			ORDER BY e.seq, w.seq`, append(args, true, false, true)...)
+		if err != nil {
+			return err
+		}
+		evs = evs[n:]
+	}
+	return nil
 }
 
 const deliveryCols = `d.seq, d.webhook_id, d.resend_of, d.status, d.attempts, d.next_attempt_at, d.last_attempt_at, d.last_status, d.last_error,
@@ -203,11 +226,12 @@ func (t *tx) ClaimDeliveries(ctx context.Context, now, lease time.Time, token st
 	if err := rows.Err(); err != nil || len(jobs) == 0 {
 		return nil, err
 	}
-	args := []any{ms(lease), token}
-	for _, j := range jobs {
-		args = append(args, j.Delivery.Seq)
+	seqs := make([]any, len(jobs))
+	for i, j := range jobs {
+		seqs[i] = j.Delivery.Seq
 	}
-	_, err = t.exec(ctx, `UPDATE webhook_deliveries SET next_attempt_at = ?, lease = ? WHERE seq IN (`+placeholders(len(jobs))+`)`, args...)
+	list, args := inList(seqs)
+	_, err = t.exec(ctx, `UPDATE webhook_deliveries SET next_attempt_at = ?, lease = ? WHERE seq IN (`+list+`)`, append([]any{ms(lease), token}, args...)...)
 	return jobs, err
 }
 

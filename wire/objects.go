@@ -154,7 +154,7 @@ func (r Renderer) Payment(p *memberd.Payment, email bool) Payment {
 		out.USDTotal = &p.Total
 	}
 	if p.PaymentMethodID != "" {
-		out.PaymentMethod = &PaymentMethodRef{ID: p.PaymentMethodID, PaymentMethodType: "card"}
+		out.PaymentMethod = &PaymentMethodRef{ID: p.PaymentMethodID, CreatedAt: tsp(p.PaymentMethodCreatedAt), PaymentMethodType: "card"}
 		card := "card"
 		out.PaymentMethodType = &card
 	}
@@ -332,7 +332,7 @@ func (r Renderer) Plan(p *memberd.Plan, companyTitle string) Plan {
 		Metadata:       p.Metadata,
 		PlanType:       p.PlanType,
 		Product:        &ID{p.ProductID},
-		PurchaseURL:    r.BaseURL + "/checkout/" + p.ID,
+		PurchaseURL:    r.PurchaseURL(p.ID),
 		ReleaseMethod:  p.ReleaseMethod,
 		RenewalPrice:   p.RenewalPrice,
 		Stock:          p.Stock,

@@ -21,6 +21,15 @@ func (t Time) MarshalJSON() ([]byte, error) {
 	return []byte(`"` + time.Time(t).UTC().Format(TimeLayout) + `"`), nil
 }
 
+// UnmarshalJSON reads the format MarshalJSON writes (any RFC 3339 instant),
+// so stored v1 payloads can be read back (legacy webhook payloads do).
+func (t *Time) UnmarshalJSON(b []byte) error {
+	var v time.Time
+	err := v.UnmarshalJSON(b)
+	*t = Time(v.UTC())
+	return err
+}
+
 func ts(t time.Time) Time { return Time(t) }
 
 func tsp(t *time.Time) *Time {
@@ -43,6 +52,12 @@ func strp(s string) *string {
 type Renderer struct {
 	BaseURL string
 }
+
+// ManageURL is where the customer manages membership id.
+func (r Renderer) ManageURL(id string) string { return r.BaseURL + "/billing/manage/" + id }
+
+// PurchaseURL is where a customer buys plan id.
+func (r Renderer) PurchaseURL(id string) string { return r.BaseURL + "/checkout/" + id }
 
 // ID is a nested object known only by its id.
 type ID struct {
@@ -123,7 +138,7 @@ func (r Renderer) Membership(m *memberd.Membership, email bool) Membership {
 		CreatedAt:               ts(m.CreatedAt),
 		JoinedAt:                tsp(&m.JoinedAt),
 		UpdatedAt:               ts(m.UpdatedAt),
-		ManageURL:               strp(r.BaseURL + "/billing/manage/" + m.ID),
+		ManageURL:               strp(r.ManageURL(m.ID)),
 		Member:                  &ID{m.MemberID},
 		RenewalPeriodStart:      tsp(m.PeriodStart),
 		RenewalPeriodEnd:        tsp(m.PeriodEnd),

@@ -15,6 +15,7 @@ import (
 
 	"github.com/memberd/memberd/dispatcher"
 	"github.com/memberd/memberd/httpapi"
+	"github.com/memberd/memberd/legacy"
 	"github.com/memberd/memberd/scheduler"
 	"github.com/memberd/memberd/service"
 	"github.com/memberd/memberd/testpay"
@@ -89,6 +90,7 @@ then webhook attempts in flight (--webhook-timeout at most).`, stderr)
 		}
 	}
 	api := httpapi.New(httpapi.Config{Service: svc, Logger: log, TestHelpers: *helpers})
+	legacy.Mount(api, svc, log)
 	srv := &http.Server{
 		Handler:           api,
 		ReadHeaderTimeout: 10 * time.Second,

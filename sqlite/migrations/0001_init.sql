@@ -173,6 +173,10 @@ CREATE TABLE memberships (
 CREATE INDEX memberships_company_created ON memberships(company_id, created_at, seq);
 CREATE INDEX memberships_company_status ON memberships(company_id, status, seq);
 CREATE INDEX memberships_company_user ON memberships(company_id, user_id);
+CREATE INDEX memberships_plan ON memberships(plan_id, status);
+CREATE INDEX memberships_product ON memberships(product_id, status);
+CREATE INDEX memberships_member ON memberships(member_id);
+CREATE INDEX memberships_promo_user ON memberships(promo_code_id, user_id) WHERE promo_code_id IS NOT NULL;
 CREATE INDEX memberships_company_due ON memberships(company_id, due_at) WHERE due_at IS NOT NULL;
 CREATE INDEX memberships_due ON memberships(due_at) WHERE due_at IS NOT NULL;
 
