@@ -2,6 +2,9 @@ package httpapi_test
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -91,6 +94,9 @@ func (e *env) dispatch(c dispatcher.Config) (stop func()) {
 	c.Store = e.store
 	if c.Now == nil {
 		c.Now = e.clock.Now
+	}
+	if c.Formats == nil {
+		c.Formats = e.svc.WebhookFormats()
 	}
 	c.Poll = 5 * time.Millisecond
 	c.AllowPrivate = true
@@ -780,7 +786,7 @@ func TestWebhookFormatsPerAPIVersion(t *testing.T) {
 	}
 	e.call("POST", "/api/v1/webhooks", map[string]any{"url": rc.URL(), "api_version": "v5"}).wantError(t, 400, "parameter_invalid", "api_version")
 	mem := e.checkout(e.catalog().monthly, "").str("id")
-	e.dispatch(dispatcher.Config{Formats: formats})
+	e.dispatch(dispatcher.Config{})
 	var ds []map[string]any
 	waitFor(t, "the deliveries to be done", func() bool {
 		ds = e.deliveries(hook)
@@ -811,5 +817,59 @@ func TestWebhookFormatsPerAPIVersion(t *testing.T) {
 	}
 	if err := webhook.Verify(secret, d.Header, d.Body, e.clock.Now()); err != nil {
 		t.Errorf("a v2 request is not signed: %v", err)
+	}
+}
+
+// Endpoints created with api_version v2 or v5 get Whop's legacy payloads
+// ({action, data}, package legacywire) with the legacy X-Whop-Signature,
+// signed the Standard Webhooks way too; events without a legacy name are
+// skipped.
+func TestWebhookLegacyPayloads(t *testing.T) {
+	e := newEnv(t)
+	receivers := map[string]*receiver{"v2": newReceiver(t), "v5": newReceiver(t)}
+	hooks, secrets := map[string]string{}, map[string]string{}
+	for v, rc := range receivers {
+		r := e.call("POST", "/api/v1/webhooks", map[string]any{"url": rc.URL(), "api_version": v}).want(t, 200)
+		hooks[v], secrets[v] = r.str("id"), r.str("webhook_secret")
+	}
+	mem := e.checkout(e.catalog().monthly, "").str("id")
+	e.dispatch(dispatcher.Config{})
+	for v, rc := range receivers {
+		waitFor(t, v+" deliveries to be done", func() bool {
+			for _, d := range e.deliveries(hooks[v]) {
+				if d["status"] == "pending" {
+					return false
+				}
+			}
+			return true
+		})
+		var actions []string
+		for _, d := range rc.received() {
+			actions = append(actions, d.Event["action"].(string))
+			if err := webhook.Verify(secrets[v], d.Header, d.Body, e.clock.Now()); err != nil {
+				t.Errorf("%s: %v", v, err)
+			}
+			mac := hmac.New(sha256.New, []byte(secrets[v]))
+			fmt.Fprintf(mac, "%s.%s", d.Header.Get("webhook-timestamp"), d.Body)
+			if want := "t=" + d.Header.Get("webhook-timestamp") + ",v1=" + hex.EncodeToString(mac.Sum(nil)); d.Header.Get("X-Whop-Signature") != want {
+				t.Errorf("%s: X-Whop-Signature %q, want %q", v, d.Header.Get("X-Whop-Signature"), want)
+			}
+			if data := d.Event["data"].(map[string]any); d.Event["action"] == "membership.went_valid" && data["id"] != mem {
+				t.Errorf("%s: membership.went_valid about %v", v, data["id"])
+			}
+		}
+		slices.Sort(actions)
+		if !slices.Equal(actions, []string{"membership.went_valid", "payment.succeeded"}) {
+			t.Errorf("%s actions %v", v, actions)
+		}
+		skipped := 0
+		for _, d := range e.deliveries(hooks[v]) {
+			if d["status"] == "skipped" {
+				skipped++
+			}
+		}
+		if skipped != 1 { // payment.created has no legacy name
+			t.Errorf("%s: %d skipped deliveries", v, skipped)
+		}
 	}
 }

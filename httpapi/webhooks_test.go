@@ -123,8 +123,11 @@ func TestWebhookResources(t *testing.T) {
 	otherProduct := e.callKey(otherKey, "POST", "/api/v1/products", map[string]any{"title": "Theirs"}).want(t, 200).str("id")
 	e.call("POST", "/api/v1/webhooks", map[string]any{"url": "https://x.io", "resource_id": otherProduct}).wantError(t, 404, "", "")
 	e.call("POST", "/api/v1/webhooks", map[string]any{"url": "https://x.io", "resource_id": other}).wantError(t, 404, "", "")
-	// Legacy payloads need the legacy formats, which this build lacks.
-	e.call("POST", "/api/v1/webhooks", map[string]any{"url": "https://x.io", "api_version": "v2"}).wantError(t, 400, "parameter_invalid", "api_version")
+	for _, v := range []string{"v2", "v5"} {
+		if r := e.call("POST", "/api/v1/webhooks", map[string]any{"url": "https://x.io", "api_version": v}).want(t, 200); r.str("api_version") != v {
+			t.Errorf("create %s: %s", v, r.Body)
+		}
+	}
 }
 
 func TestWebhookListAndTenancy(t *testing.T) {

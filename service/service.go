@@ -49,7 +49,7 @@ type Config struct {
 	// TestMode gives every company a clock that test helpers move forward.
 	TestMode bool
 	// WebhookFormats are the api_versions webhooks can be created with;
-	// nil means webhook.DefaultFormats (v1).
+	// nil means v1 and the legacy v2 and v5 (webhook.Legacy).
 	WebhookFormats webhook.Formats
 	// AllowPrivateWebhooks accepts webhook URLs on loopback and private
 	// addresses (always accepted in test mode).
@@ -67,16 +67,25 @@ func New(c Config) *Service {
 	if c.Rules.RetrySchedule == nil {
 		c.Rules = memberd.DefaultRules
 	}
-	if c.WebhookFormats == nil {
-		c.WebhookFormats = webhook.DefaultFormats()
-	}
-	return &Service{
+
+	s := &Service{
 		store: c.Store, rules: c.Rules, processor: c.Processor, render: c.Renderer,
 		log: c.Logger, realNow: c.Now, testMode: c.TestMode,
 		webhookFormats: c.WebhookFormats, allowPrivateWebhooks: c.AllowPrivateWebhooks,
 		keys: keyCache{m: map[string]cachedKey{}},
 	}
+	if s.webhookFormats == nil {
+		s.webhookFormats = webhook.DefaultFormats()
+		for _, v := range []string{memberd.WebhookV2, memberd.WebhookV5} {
+			s.webhookFormats[v] = webhook.Legacy(v, s)
+		}
+	}
+	return s
 }
+
+// WebhookFormats are the payload formats, per api_version, webhooks are
+// rendered with (the dispatcher's).
+func (s *Service) WebhookFormats() webhook.Formats { return s.webhookFormats }
 
 // Store returns the service's store.
 func (s *Service) Store() memberd.Store { return s.store }

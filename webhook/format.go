@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/memberd/memberd"
+	"github.com/memberd/memberd/legacywire"
 	"github.com/memberd/memberd/wire"
 )
 
@@ -16,8 +17,10 @@ import (
 // format's own (the legacy versions' X-Whop-Signature, say).
 type Format struct {
 	// Body renders the request body of an event, or returns ErrSkip when
-	// the event has no payload in this version. The same event must always
-	// render the same body: retries and the delivery log rely on it.
+	// the event has no payload in this version. It is called for each
+	// attempt and by the delivery log, so an event should render the same
+	// body each time (v1's does; the legacy ones read a little current
+	// state, such as a product's title).
 	Body func(ctx context.Context, e *memberd.Event) ([]byte, error)
 	// Headers, if set, adds headers to a request, given the endpoint's
 	// secret, the attempt's timestamp and the body.
@@ -31,10 +34,29 @@ var ErrSkip = errors.New("webhook: the event has no payload in this api_version"
 // Formats maps an api_version (v1, v2, v5) to its Format.
 type Formats map[string]Format
 
-// DefaultFormats has v1 only; the legacy versions are added by their
-// package when it is wired in.
+// DefaultFormats has v1 only: the legacy formats need a Lookup (see
+// Legacy); the service adds them.
 func DefaultFormats() Formats {
 	return Formats{memberd.WebhookV1: {Body: V1Body}}
+}
+
+// Legacy is the Format of a legacy api_version (v2 or v5): Whop's
+// {action, data} payloads, rendered by package legacywire from the stored
+// event (events with no legacy name are skipped), with the legacy
+// X-Whop-Signature header besides the Standard Webhooks ones.
+func Legacy(version string, l legacywire.Lookup) Format {
+	return Format{
+		Body: func(ctx context.Context, e *memberd.Event) ([]byte, error) {
+			body, ok, err := legacywire.WebhookPayload(ctx, l, *e, version)
+			if err == nil && !ok {
+				return nil, ErrSkip
+			}
+			return body, err
+		},
+		Headers: func(h http.Header, secret string, ts time.Time, body []byte) {
+			h.Set("X-Whop-Signature", legacywire.SignatureHeader(secret, body, ts))
+		},
+	}
 }
 
 // V1Body is the v1 envelope of API.md: {id, api_version, data, timestamp,

@@ -19,7 +19,6 @@ import (
 	"github.com/memberd/memberd/scheduler"
 	"github.com/memberd/memberd/service"
 	"github.com/memberd/memberd/testpay"
-	"github.com/memberd/memberd/webhook"
 	"github.com/memberd/memberd/wire"
 )
 
@@ -73,14 +72,12 @@ then webhook attempts in flight (--webhook-timeout at most).`, stderr)
 	if base == "" {
 		base = "http://" + ln.Addr().String()
 	}
-	formats := webhook.DefaultFormats()
 	svc := service.New(service.Config{
 		Store:                store,
 		Processor:            testpay.Processor{},
 		Renderer:             wire.Renderer{BaseURL: strings.TrimRight(base, "/")},
 		Logger:               log,
 		TestMode:             *helpers,
-		WebhookFormats:       formats,
 		AllowPrivateWebhooks: *allowPrivate,
 	})
 	if *demo {
@@ -105,7 +102,7 @@ then webhook attempts in flight (--webhook-timeout at most).`, stderr)
 	var workers sync.WaitGroup
 	workers.Go(func() { scheduler.New(svc, log, *interval, 500).Run(runCtx) })
 	stopWebhooks := dispatcher.New(dispatcher.Config{
-		Store: store, Formats: formats, Logger: log, Timeout: *hookTimeout, Concurrency: *hookConcurrency,
+		Store: store, Formats: svc.WebhookFormats(), Logger: log, Timeout: *hookTimeout, Concurrency: *hookConcurrency,
 		AllowPrivate: *helpers || *allowPrivate,
 	}).Start()
 
