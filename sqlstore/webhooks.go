@@ -160,6 +160,9 @@ func (t *tx) ListWebhooks(ctx context.Context, companyID string, p memberd.PageR
 // or, for endpoints taking child resources' events, its parent company.
 // Statements take 64 events, or a power of two for the rest, as insertMany.
 func (t *tx) fanOut(ctx context.Context, evs []memberd.Event) error {
+	if ok, err := t.anyWebhooks(ctx, evs); err != nil || !ok {
+		return err
+	}
 	for len(evs) > 0 {
 		n := 64
 		for n > len(evs) {
@@ -182,6 +185,32 @@ func (t *tx) fanOut(ctx context.Context, evs []memberd.Event) error {
 		evs = evs[n:]
 	}
 	return nil
+}
+
+// anyWebhooks reports whether the events' companies, or their parents,
+// have an enabled endpoint: most have none, and then there is nothing to
+// fan out.
+func (t *tx) anyWebhooks(ctx context.Context, evs []memberd.Event) (bool, error) {
+	var companies []any
+	seen := map[string]bool{}
+	for _, e := range evs {
+		if !seen[e.CompanyID] {
+			seen[e.CompanyID] = true
+			companies = append(companies, e.CompanyID)
+		}
+	}
+	if len(companies) == 0 {
+		return false, nil
+	}
+	list, args := inList(companies)
+	var one int
+	err := t.queryRow(ctx, `SELECT 1 FROM webhooks w WHERE w.enabled = ? AND (w.company_id IN (`+list+`)
+		OR w.company_id IN (SELECT c.parent_id FROM companies c WHERE c.id IN (`+list+`))) LIMIT 1`,
+		append(append([]any{true}, args...), args...)...).Scan(&one)
+	if err == sql.ErrNoRows {
+		return false, nil
+	}
+	return err == nil, err
 }
 
 const deliveryCols = `d.seq, d.webhook_id, d.resend_of, d.status, d.attempts, d.next_attempt_at, d.last_attempt_at, d.last_status, d.last_error,
