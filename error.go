@@ -9,13 +9,14 @@ import (
 type Kind int
 
 const (
-	KindInternal     Kind = iota // a bug or an unavailable dependency
-	KindInvalid                  // the request is malformed or does not fit the state
-	KindUnauthorized             // no or unknown credentials
-	KindForbidden                // credentials lack a permission
-	KindNotFound                 // no such object, or not the caller's
-	KindRateLimited              // too many requests
-	KindConflict                 // a concurrent request holds the same idempotency key
+	KindInternal         Kind = iota // a bug or an unavailable dependency
+	KindInvalid                      // the request is malformed or does not fit the state
+	KindUnauthorized                 // no or unknown credentials
+	KindForbidden                    // credentials lack a permission
+	KindNotFound                     // no such object, or not the caller's
+	KindRateLimited                  // too many requests
+	KindConflict                     // a concurrent request holds the same idempotency key
+	KindMethodNotAllowed             // the path exists, not with this method
 )
 
 // Error codes of Whop's error envelope, plus one code per state conflict.
@@ -38,6 +39,7 @@ const (
 	CodeClockBackwards           = "clock_cannot_move_backwards"
 	CodeIdempotencyKeyReused     = "idempotency_key_reused"
 	CodeIdempotencyKeyInProgress = "idempotency_key_in_progress"
+	CodeWebhookDisabled          = "webhook_disabled"
 )
 
 // Error is a domain error that reaches clients: its message is safe to show.

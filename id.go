@@ -3,6 +3,7 @@ package memberd
 import (
 	"crypto/rand"
 	"strings"
+	"time"
 )
 
 // ID prefixes, and the length of the random base62 part after each, as Whop
@@ -30,14 +31,34 @@ var idLengths = map[string]int{
 
 const base62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
-// NewID returns a random identifier with the given prefix, 18 characters long
+// NewID returns an identifier with the given prefix, 18 characters long
 // unless the prefix has a length of its own (webhook messages, key secrets).
+// High-volume objects (payments, events) get IDs that start with the time
+// (see NewSortableID); the rest are random.
 func NewID(prefix string) string {
 	n, ok := idLengths[prefix]
 	if !ok {
 		n = 18 - len(prefix)
 	}
+	if prefix == PrefixPayment || prefix == PrefixMessage {
+		return NewSortableID(prefix, n)
+	}
 	return prefix + randomBase62(n)
+}
+
+// NewSortableID returns prefix and n base62 characters: the first seven are
+// the current Unix millisecond (so IDs made later sort later, until the year
+// 2081), the rest random. Database indexes on such IDs grow at one end
+// instead of taking writes all over: that is the point.
+func NewSortableID(prefix string, n int) string {
+	const timeChars = 7
+	var t [timeChars]byte
+	ms := time.Now().UnixMilli()
+	for i := timeChars - 1; i >= 0; i-- {
+		t[i] = base62[ms%62]
+		ms /= 62
+	}
+	return prefix + string(t[:]) + randomBase62(n-timeChars)
 }
 
 // randomBase62 draws n uniform base62 characters from crypto/rand, rejecting

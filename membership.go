@@ -121,6 +121,15 @@ type Membership struct {
 	ResyncedAt              *time.Time
 
 	// Joined from related rows, for rendering.
+	Related
+	PromoCode string
+	// PaymentMethodCreatedAt is when PaymentMethodID was created.
+	PaymentMethodCreatedAt *time.Time
+}
+
+// Related is what storage joins to a membership or a payment from the rows
+// they point at, so that they render without further lookups.
+type Related struct {
 	CompanyTitle      string
 	CompanyRoute      string
 	ProductTitle      string
@@ -128,10 +137,7 @@ type Membership struct {
 	ProductMetadata   json.RawMessage
 	PlanInternalNotes string
 	PlanMetadata      json.RawMessage
-	PromoCode         string
 	User              *User
-	// PaymentMethodCreatedAt is when PaymentMethodID was created.
-	PaymentMethodCreatedAt *time.Time
 }
 
 // Valid reports whether the membership grants access.

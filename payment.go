@@ -1,9 +1,6 @@
 package memberd
 
-import (
-	"encoding/json"
-	"time"
-)
+import "time"
 
 // PaymentStatus is Whop's ReceiptStatus.
 type PaymentStatus string
@@ -67,16 +64,9 @@ type Payment struct {
 	FailureMessage string
 
 	// Joined for rendering: the membership's status and related objects.
-	MembershipStatus  Status
-	CompanyTitle      string
-	CompanyRoute      string
-	ProductTitle      string
-	ProductRoute      string
-	ProductMetadata   json.RawMessage
-	PlanInternalNotes string
-	PlanMetadata      json.RawMessage
-	PromoCode         *PromoCode
-	User              *User
+	MembershipStatus Status
+	Related
+	PromoCode *PromoCode
 	// PaymentMethodCreatedAt is when PaymentMethodID was created.
 	PaymentMethodCreatedAt *time.Time
 }
@@ -84,11 +74,7 @@ type Payment struct {
 // JoinMembership fills the payment's related fields from its membership,
 // as storage would join them.
 func (p *Payment) JoinMembership(m *Membership) {
-	p.MembershipStatus = m.Status
-	p.CompanyTitle, p.CompanyRoute = m.CompanyTitle, m.CompanyRoute
-	p.ProductTitle, p.ProductRoute, p.ProductMetadata = m.ProductTitle, m.ProductRoute, m.ProductMetadata
-	p.PlanInternalNotes, p.PlanMetadata = m.PlanInternalNotes, m.PlanMetadata
-	p.User = m.User
+	p.MembershipStatus, p.Related = m.Status, m.Related
 	if p.PaymentMethodID == m.PaymentMethodID {
 		p.PaymentMethodCreatedAt = m.PaymentMethodCreatedAt
 	}

@@ -74,13 +74,16 @@ type Tx interface {
 	PaymentMethod(ctx context.Context, companyID, id string) (PaymentMethod, error)
 	// DefaultPaymentMethod is the user's newest method with the company.
 	DefaultPaymentMethod(ctx context.Context, companyID, userID string) (PaymentMethod, error)
+	// PaymentMethodsOfUsers lists the methods of the users, oldest first.
+	PaymentMethodsOfUsers(ctx context.Context, userIDs []string) ([]PaymentMethod, error)
 
 	InsertMembership(ctx context.Context, m *Membership) error
 	// Membership reads a membership with its related titles and user.
 	Membership(ctx context.Context, companyID, id string) (Membership, error)
 	// LockMembership is Membership held for update until the transaction ends.
 	LockMembership(ctx context.Context, companyID, id string) (Membership, error)
-	UpdateMembership(ctx context.Context, m *Membership) error
+	// UpdateMemberships writes the state of existing memberships.
+	UpdateMemberships(ctx context.Context, ms []Membership) error
 	ListMemberships(ctx context.Context, f MembershipFilter, p PageRequest) (Page[Membership], error)
 	CountMemberships(ctx context.Context, f MembershipFilter) (int, error)
 	// DueMemberships locks and returns up to limit memberships of the company
@@ -88,12 +91,14 @@ type Tx interface {
 	// skipLocked, rows another transaction holds are passed over.
 	DueMemberships(ctx context.Context, companyID string, until time.Time, limit int, skipLocked bool) ([]Membership, error)
 
-	// SavePayment inserts the payment, or updates it if it exists.
-	SavePayment(ctx context.Context, p *Payment) error
+	// SavePayments inserts each payment, or updates it if it exists.
+	SavePayments(ctx context.Context, ps []Payment) error
 	Payment(ctx context.Context, companyID, id string) (Payment, error)
 	ListPayments(ctx context.Context, f PaymentFilter, p PageRequest) (Page[Payment], error)
 
-	// InsertEvents appends events to the outbox.
+	// InsertEvents appends events to the outbox and, in the same
+	// transaction, creates a delivery of each to every enabled webhook
+	// endpoint it matches.
 	InsertEvents(ctx context.Context, evs []Event) error
 	ListEvents(ctx context.Context, f EventFilter) ([]Event, error)
 
@@ -102,6 +107,34 @@ type Tx interface {
 	// skipping the first offset, by creation time (newest first unless asc,
 	// ties broken by insertion order); CountMemberships gives the total.
 	ListMembershipsOffset(ctx context.Context, f MembershipFilter, offset, limit int, asc bool) ([]Membership, error)
+
+	// Webhooks: endpoints, their deliveries and attempts. Delivery times
+	// are real time; claims keep several nodes from sending one delivery
+	// at once.
+	InsertWebhook(ctx context.Context, w *Webhook) error
+	Webhook(ctx context.Context, companyID, id string) (Webhook, error)
+	// UpdateWebhook saves w. A disabled endpoint's pending deliveries wait
+	// (no next attempt time); enabling it makes them due at once.
+	UpdateWebhook(ctx context.Context, w *Webhook) error
+	// DeleteWebhook removes the endpoint with its deliveries and attempts.
+	DeleteWebhook(ctx context.Context, companyID, id string) error
+	// ListWebhooks lists the company's endpoints.
+	ListWebhooks(ctx context.Context, companyID string, p PageRequest) (Page[Webhook], error)
+	// ClaimDeliveries claims up to limit deliveries due at now (oldest due
+	// first), passing over those other transactions hold: each is held
+	// under token until lease, when it falls due again unless recorded.
+	ClaimDeliveries(ctx context.Context, now, lease time.Time, token string, limit int) ([]DeliveryJob, error)
+	// RecordAttempts logs attempts and applies their results. Endpoints
+	// failing since before failingBefore (and not since succeeding) are
+	// disabled; it returns the endpoints it disabled.
+	RecordAttempts(ctx context.Context, rs []AttemptResult, failingBefore time.Time) ([]EndpointDisabled, error)
+	Delivery(ctx context.Context, webhookID string, seq int64) (Delivery, error)
+	ListDeliveries(ctx context.Context, f DeliveryFilter, p PageRequest) (Page[Delivery], error)
+	ListAttempts(ctx context.Context, deliverySeq int64, p PageRequest) (Page[Attempt], error)
+	// ResendDelivery creates a new delivery of a delivery's event, due at once.
+	ResendDelivery(ctx context.Context, webhookID string, seq int64) (Delivery, error)
+	// ResendDeliveries does so for every delivery f selects and counts them.
+	ResendDeliveries(ctx context.Context, f ResendFilter) (int, error)
 
 	// Aggregates for the dashboard (package dashboard).
 	// CountMembershipsByStatus counts the memberships matching f, per status.
@@ -115,6 +148,9 @@ type Tx interface {
 	// (billing reason subscription_create or subscription_cycle) created in
 	// the days days from `from`, per day: paid ones, and the others.
 	SubscriptionChargesPerDay(ctx context.Context, companyID string, from time.Time, days int) ([]DayCharges, error)
+	// LastEventSeq is the sequence number of the company's newest event, 0
+	// when it has none.
+	LastEventSeq(ctx context.Context, companyID string) (int64, error)
 }
 
 // RevenueGroup is the renewal revenue of the memberships sharing a currency

@@ -79,9 +79,15 @@ func (d *Dashboard) clockView(r *http.Request, s *session) (clockView, error) {
 	return v, nil
 }
 
+// moveClock moves the clock and shows the move with the events the
+// company's log got while it ran, numbered after the newest one before it.
 func (d *Dashboard) moveClock(w http.ResponseWriter, r *http.Request, s *session) error {
 	ctx := r.Context()
 	before, err := d.svc.Now(ctx, s.key.CompanyID)
+	if err != nil {
+		return err
+	}
+	seq, err := d.svc.LastEventSeq(ctx, s.key.CompanyID)
 	if err != nil {
 		return err
 	}
@@ -98,10 +104,9 @@ func (d *Dashboard) moveClock(w http.ResponseWriter, r *http.Request, s *session
 			err = memberd.Missing("to")
 		}
 	}
-	var evs []memberd.Event
 	var now time.Time
 	if err == nil {
-		now, evs, err = d.svc.MoveClock(ctx, s.key.CompanyID, m)
+		now, _, err = d.svc.MoveClock(ctx, s.key.CompanyID, m)
 	}
 	if err != nil {
 		status, msg := d.apiError(r, err)
@@ -109,10 +114,14 @@ func (d *Dashboard) moveClock(w http.ResponseWriter, r *http.Request, s *session
 		d.render(w, r, s, status, "clock", view{Title: "Clock", Nav: "clock", Error: msg, Page: v})
 		return nil
 	}
+	last, err := d.svc.LastEventSeq(ctx, s.key.CompanyID)
+	if err != nil {
+		return err
+	}
 	q := url.Values{"from": {strconv.FormatInt(before.UnixMilli(), 10)}, "until": {strconv.FormatInt(now.UnixMilli(), 10)}}
-	if len(evs) > 0 {
-		q.Set("first", strconv.FormatInt(evs[0].Seq, 10))
-		q.Set("last", strconv.FormatInt(evs[len(evs)-1].Seq, 10))
+	if last > seq {
+		q.Set("first", strconv.FormatInt(seq+1, 10))
+		q.Set("last", strconv.FormatInt(last, 10))
 	}
 	http.Redirect(w, r, "/test/clock?"+q.Encode(), http.StatusSeeOther)
 	return nil

@@ -28,8 +28,9 @@ type env struct {
 }
 
 var (
-	start              = apitest.Start
-	withoutTestHelpers = apitest.WithoutTestHelpers
+	start               = apitest.Start
+	withoutTestHelpers  = apitest.WithoutTestHelpers
+	withPrivateWebhooks = apitest.WithPrivateWebhooks
 )
 
 const day = apitest.Day

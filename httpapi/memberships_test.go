@@ -235,7 +235,7 @@ func TestBadInput(t *testing.T) {
 	})
 	t.Run("unknown endpoint and method", func(t *testing.T) {
 		e.call("GET", "/api/v1/nope", nil).wantError(t, 404, "", "")
-		e.call("PUT", path, map[string]any{}).wantError(t, 400, "method_not_allowed", "")
+		e.call("PUT", path, map[string]any{}).wantError(t, 405, "method_not_allowed", "")
 	})
 }
 

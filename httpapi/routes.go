@@ -10,6 +10,7 @@ func (s *Server) routes() {
 	s.membershipRoutes()
 	s.catalogRoutes()
 	s.accountRoutes()
+	s.webhookRoutes()
 	if s.testHelpers {
 		s.testHelperRoutes()
 	}

@@ -81,7 +81,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.ServeHTTP(rec, r)
 		w.Header().Del("Content-Type")
 		if rec.status == http.StatusMethodNotAllowed {
-			writeError(rw, r, memberd.Errorf(memberd.KindInvalid, "method_not_allowed", "", "%s is not allowed on %s.", r.Method, r.URL.Path), s.log)
+			writeError(rw, r, memberd.Errorf(memberd.KindMethodNotAllowed, "method_not_allowed", "", "%s is not allowed on %s.", r.Method, r.URL.Path), s.log)
 			return
 		}
 		writeError(rw, r, memberd.Errorf(memberd.KindNotFound, "", "", "No such endpoint: %s %s.", r.Method, r.URL.Path), s.log)
@@ -205,13 +205,14 @@ var errorTypes = map[memberd.Kind]struct {
 	status int
 	typ    string
 }{
-	memberd.KindInvalid:      {http.StatusBadRequest, "invalid_request_error"},
-	memberd.KindUnauthorized: {http.StatusUnauthorized, "unauthorized"},
-	memberd.KindForbidden:    {http.StatusForbidden, "forbidden"},
-	memberd.KindNotFound:     {http.StatusNotFound, "not_found"},
-	memberd.KindRateLimited:  {http.StatusTooManyRequests, "rate_limited"},
-	memberd.KindConflict:     {http.StatusConflict, "idempotency_error"},
-	memberd.KindInternal:     {http.StatusInternalServerError, "internal_server_error"},
+	memberd.KindInvalid:          {http.StatusBadRequest, "invalid_request_error"},
+	memberd.KindUnauthorized:     {http.StatusUnauthorized, "unauthorized"},
+	memberd.KindForbidden:        {http.StatusForbidden, "forbidden"},
+	memberd.KindNotFound:         {http.StatusNotFound, "not_found"},
+	memberd.KindRateLimited:      {http.StatusTooManyRequests, "rate_limited"},
+	memberd.KindConflict:         {http.StatusConflict, "idempotency_error"},
+	memberd.KindMethodNotAllowed: {http.StatusMethodNotAllowed, "invalid_request_error"},
+	memberd.KindInternal:         {http.StatusInternalServerError, "internal_server_error"},
 }
 
 // ErrorStatus maps err to its HTTP status and Whop error body. Internal

@@ -154,41 +154,52 @@ func (s *Service) performDue(ctx context.Context, tx memberd.Tx, batch []memberd
 		}
 	}
 	heap.Init(&q)
-	methods := map[string]*memberd.PaymentMethod{}
-	var all []memberd.Event
+	methods, err := s.defaultMethods(ctx, tx, batch)
+	if err != nil {
+		return nil, err
+	}
+	var w writes
 	for q.Len() > 0 {
 		it := heap.Pop(&q).(dueItem)
 		m := it.m
 		b := memberd.Billing{Membership: m}
-		if m.OpenPaymentID != "" {
-			p, err := tx.Payment(ctx, m.CompanyID, m.OpenPaymentID)
-			if err != nil {
-				return nil, err
+		if id := m.OpenPaymentID; id != "" {
+			p, ok := w.payment(id)
+			if !ok {
+				if p, err = tx.Payment(ctx, m.CompanyID, id); err != nil {
+					return nil, err
+				}
 			}
 			b.Open = &p
 		}
-		method, ok := methods[m.UserID]
-		if !ok {
-			var err error
-			if method, err = s.defaultMethod(ctx, tx, m.CompanyID, m.UserID); err != nil {
-				return nil, err
-			}
-			methods[m.UserID] = method
-		}
+		method := methods[methodKey{m.CompanyID, m.UserID}]
 		if method != nil {
 			b.Membership.PaymentMethodID, b.Membership.PaymentMethodCreatedAt = method.ID, &method.CreatedAt
 		}
 		o := s.rules.Perform(b, it.w, s.charger(method))
-		evs, err := s.record(ctx, tx, &o, it.w.At)
-		if err != nil {
-			return nil, err
-		}
-		all = append(all, evs...)
-		if w, ok := o.Membership.NextWork(); ok && !w.At.After(bound) {
-			heap.Push(&q, dueItem{o.Membership, w})
+		w.record(s, &o, it.w.At, true)
+		if next, ok := o.Membership.NextWork(); ok && !next.At.After(bound) {
+			heap.Push(&q, dueItem{o.Membership, next})
 		}
 	}
-	return all, nil
+	return w.events, w.flush(ctx, tx)
+}
+
+type methodKey struct{ company, user string }
+
+// defaultMethods finds the default payment method (the newest) of each
+// batch member's user with its company, in one query.
+func (s *Service) defaultMethods(ctx context.Context, tx memberd.Tx, batch []memberd.Membership) (map[methodKey]*memberd.PaymentMethod, error) {
+	users := make([]string, 0, len(batch))
+	for _, m := range batch {
+		users = append(users, m.UserID)
+	}
+	pms, err := tx.PaymentMethodsOfUsers(ctx, users)
+	out := make(map[methodKey]*memberd.PaymentMethod, len(pms))
+	for i := range pms { // oldest first: the newest wins
+		out[methodKey{pms[i].CompanyID, pms[i].UserID}] = &pms[i]
+	}
+	return out, err
 }
 
 type dueItem struct {

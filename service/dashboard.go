@@ -134,6 +134,18 @@ func (s *Service) MembershipEvents(ctx context.Context, companyID, id string) ([
 	return all, err
 }
 
+// LastEventSeq is the sequence number of the company's newest event (0 when
+// it has none): events numbered after it are newer.
+func (s *Service) LastEventSeq(ctx context.Context, companyID string) (int64, error) {
+	var seq int64
+	err := s.store.View(ctx, func(tx memberd.Tx) error {
+		var err error
+		seq, err = tx.LastEventSeq(ctx, companyID)
+		return err
+	})
+	return seq, err
+}
+
 // EventRange returns up to limit of the company's events numbered first to
 // last, oldest first, and whether there are more of them.
 func (s *Service) EventRange(ctx context.Context, companyID string, first, last int64, limit int) ([]memberd.Event, bool, error) {

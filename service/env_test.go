@@ -4,11 +4,10 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/memberd/memberd"
+	"github.com/memberd/memberd/internal/apitest"
 	"github.com/memberd/memberd/service"
 	"github.com/memberd/memberd/sqlite"
 	"github.com/memberd/memberd/sqlstore"
@@ -21,28 +20,11 @@ type env struct {
 	tb      testing.TB
 	store   *sqlstore.Store
 	svc     *service.Service
-	clock   *fakeClock
+	clock   *apitest.Clock
 	company string
 }
 
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
-
-var start = time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+var start = apitest.Start
 
 func newEnv(tb testing.TB, path string, testMode ...bool) *env {
 	tb.Helper()
@@ -51,7 +33,7 @@ func newEnv(tb testing.TB, path string, testMode ...bool) *env {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { store.Close() })
-	clock := &fakeClock{now: start}
+	clock := apitest.NewClock(start)
 	mode := len(testMode) == 0 || testMode[0]
 	svc := service.New(service.Config{Store: store, Processor: testpay.Processor{}, Now: clock.Now, TestMode: mode,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})

@@ -116,8 +116,8 @@ func (s *Service) checkout(ctx context.Context, tx memberd.Tx, companyID string,
 	m := memberd.Membership{
 		ID: memberd.NewID(memberd.PrefixMembership), CompanyID: companyID, UserID: user.ID, MemberID: member.ID,
 		ProductID: product.ID, PlanID: plan.ID, JoinedAt: member.JoinedAt, Terms: plan.Terms(), Metadata: p.Metadata,
-		CompanyTitle: c.Title, CompanyRoute: c.Route, ProductTitle: product.Title, ProductRoute: product.Route,
-		ProductMetadata: product.Metadata, PlanInternalNotes: plan.InternalNotes, PlanMetadata: plan.Metadata, User: &user,
+		Related: memberd.Related{CompanyTitle: c.Title, CompanyRoute: c.Route, ProductTitle: product.Title, ProductRoute: product.Route,
+			ProductMetadata: product.Metadata, PlanInternalNotes: plan.InternalNotes, PlanMetadata: plan.Metadata, User: &user},
 	}
 	if method != nil {
 		m.PaymentMethodID, m.PaymentMethodCreatedAt = method.ID, &method.CreatedAt
@@ -141,8 +141,9 @@ func (s *Service) checkout(ctx context.Context, tx memberd.Tx, companyID string,
 	if err := tx.InsertMembership(ctx, &out.Membership); err != nil {
 		return memberd.Membership{}, nil, err
 	}
-	evs, err := s.writeEffects(ctx, tx, &out, now)
-	return out.Membership, evs, err
+	var w writes
+	evs := w.record(s, &out, now, false)
+	return out.Membership, evs, w.flush(ctx, tx)
 }
 
 // paramNotFound reports a missing object named by a body parameter as a 400

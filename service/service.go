@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/memberd/memberd"
+	"github.com/memberd/memberd/webhook"
 	"github.com/memberd/memberd/wire"
 )
 
@@ -28,6 +29,10 @@ type Service struct {
 	realNow func() time.Time
 	// testMode gives each company its own clock, stored in the database.
 	testMode bool
+	// webhookFormats render payloads per api_version; allowPrivateWebhooks
+	// accepts endpoint URLs on internal addresses outside test mode.
+	webhookFormats       webhook.Formats
+	allowPrivateWebhooks bool
 
 	keys keyCache
 }
@@ -43,6 +48,12 @@ type Config struct {
 	Now func() time.Time
 	// TestMode gives every company a clock that test helpers move forward.
 	TestMode bool
+	// WebhookFormats are the api_versions webhooks can be created with;
+	// nil means v1 and the legacy v2 and v5 (webhook.Legacy).
+	WebhookFormats webhook.Formats
+	// AllowPrivateWebhooks accepts webhook URLs on loopback and private
+	// addresses (always accepted in test mode).
+	AllowPrivateWebhooks bool
 }
 
 // New returns a Service.
@@ -56,12 +67,25 @@ func New(c Config) *Service {
 	if c.Rules.RetrySchedule == nil {
 		c.Rules = memberd.DefaultRules
 	}
-	return &Service{
+
+	s := &Service{
 		store: c.Store, rules: c.Rules, processor: c.Processor, render: c.Renderer,
 		log: c.Logger, realNow: c.Now, testMode: c.TestMode,
+		webhookFormats: c.WebhookFormats, allowPrivateWebhooks: c.AllowPrivateWebhooks,
 		keys: keyCache{m: map[string]cachedKey{}},
 	}
+	if s.webhookFormats == nil {
+		s.webhookFormats = webhook.DefaultFormats()
+		for _, v := range []string{memberd.WebhookV2, memberd.WebhookV5} {
+			s.webhookFormats[v] = webhook.Legacy(v, s)
+		}
+	}
+	return s
 }
+
+// WebhookFormats are the payload formats, per api_version, webhooks are
+// rendered with (the dispatcher's).
+func (s *Service) WebhookFormats() webhook.Formats { return s.webhookFormats }
 
 // Store returns the service's store.
 func (s *Service) Store() memberd.Store { return s.store }
@@ -108,33 +132,82 @@ func notFound(err error, what, id string) error {
 	return err
 }
 
-// record writes an outcome: the membership, its payments and its events,
-// each event rendered as of the instant it fired.
-func (s *Service) record(ctx context.Context, tx memberd.Tx, o *memberd.Outcome, at time.Time) ([]memberd.Event, error) {
-	if !o.Changed {
-		return nil, nil
-	}
-	if err := tx.UpdateMembership(ctx, &o.Membership); err != nil {
-		return nil, err
-	}
-	return s.writeEffects(ctx, tx, o, at)
+// writes buffers what a transaction writes, so that many outcomes (a batch
+// of renewals, say) are saved with a few multi-row statements: the last state
+// of each membership and payment, and every event in order.
+type writes struct {
+	memberships map[string]int // id -> index in ms
+	ms          []memberd.Membership
+	payments    map[string]int // id -> index in ps
+	ps          []memberd.Payment
+	events      []memberd.Event
 }
 
-// writeEffects saves an outcome's payments and events.
-func (s *Service) writeEffects(ctx context.Context, tx memberd.Tx, o *memberd.Outcome, at time.Time) ([]memberd.Event, error) {
-	for i := range o.Payments {
-		if err := tx.SavePayment(ctx, &o.Payments[i]); err != nil {
-			return nil, err
+// record adds an outcome stamped at instant at, rendering its events, and
+// returns them. A new membership is inserted by the caller; update says
+// whether the membership is to be written here.
+func (w *writes) record(s *Service, o *memberd.Outcome, at time.Time, update bool) []memberd.Event {
+	if !o.Changed {
+		return nil
+	}
+	if w.memberships == nil {
+		w.memberships, w.payments = map[string]int{}, map[string]int{}
+	}
+	if update {
+		if i, ok := w.memberships[o.Membership.ID]; ok {
+			w.ms[i] = o.Membership
+		} else {
+			w.memberships[o.Membership.ID] = len(w.ms)
+			w.ms = append(w.ms, o.Membership)
 		}
 	}
-	if len(o.Events) == 0 {
-		return nil, nil
+	for _, p := range o.Payments {
+		if i, ok := w.payments[p.ID]; ok {
+			w.ps[i] = p
+		} else {
+			w.payments[p.ID] = len(w.ps)
+			w.ps = append(w.ps, p)
+		}
 	}
-	evs := make([]memberd.Event, len(o.Events))
-	for i, e := range o.Events {
-		evs[i] = s.event(e, at)
+	n := len(w.events)
+	for _, e := range o.Events {
+		w.events = append(w.events, s.event(e, at))
 	}
-	return evs, tx.InsertEvents(ctx, evs)
+	return w.events[n:]
+}
+
+// payment returns the buffered version of a payment, if any.
+func (w *writes) payment(id string) (memberd.Payment, bool) {
+	i, ok := w.payments[id]
+	if !ok {
+		return memberd.Payment{}, false
+	}
+	return w.ps[i], true
+}
+
+// flush writes everything buffered.
+func (w *writes) flush(ctx context.Context, tx memberd.Tx) error {
+	if len(w.ms) > 0 {
+		if err := tx.UpdateMemberships(ctx, w.ms); err != nil {
+			return err
+		}
+	}
+	if len(w.ps) > 0 {
+		if err := tx.SavePayments(ctx, w.ps); err != nil {
+			return err
+		}
+	}
+	if len(w.events) > 0 {
+		return tx.InsertEvents(ctx, w.events)
+	}
+	return nil
+}
+
+// record writes one outcome of an existing membership with its effects.
+func (s *Service) record(ctx context.Context, tx memberd.Tx, o *memberd.Outcome, at time.Time) ([]memberd.Event, error) {
+	var w writes
+	evs := w.record(s, o, at, true)
+	return evs, w.flush(ctx, tx)
 }
 
 // event renders an emitted event as a stored one.

@@ -165,9 +165,9 @@ func (t *tx) InsertPaymentMethod(ctx context.Context, pm *memberd.PaymentMethod)
 
 const paymentMethodCols = `id, company_id, user_id, behavior, created_at`
 
-func scanPaymentMethod(r rowScanner) (memberd.PaymentMethod, error) {
+func scanPaymentMethod(r rowScanner, extra ...any) (memberd.PaymentMethod, error) {
 	var pm memberd.PaymentMethod
-	err := r.Scan(&pm.ID, &pm.CompanyID, &pm.UserID, &pm.Behavior, timeCol{&pm.CreatedAt})
+	err := r.Scan(append([]any{&pm.ID, &pm.CompanyID, &pm.UserID, &pm.Behavior, timeCol{&pm.CreatedAt}}, extra...)...)
 	return pm, notFound(err)
 }
 
@@ -178,4 +178,13 @@ func (t *tx) PaymentMethod(ctx context.Context, companyID, id string) (memberd.P
 func (t *tx) DefaultPaymentMethod(ctx context.Context, companyID, userID string) (memberd.PaymentMethod, error) {
 	return scanPaymentMethod(t.queryRow(ctx, `SELECT `+paymentMethodCols+` FROM payment_methods
 		WHERE company_id = ? AND user_id = ? ORDER BY seq DESC LIMIT 1`, companyID, userID))
+}
+
+func (t *tx) PaymentMethodsOfUsers(ctx context.Context, userIDs []string) ([]memberd.PaymentMethod, error) {
+	if len(userIDs) == 0 {
+		return nil, nil
+	}
+	l := listQuery{}
+	in(&l, "user_id", userIDs)
+	return queryAll(ctx, t, scanPaymentMethod, `SELECT `+paymentMethodCols+` FROM payment_methods`+l.whereSQL()+` ORDER BY seq`, l.args...)
 }

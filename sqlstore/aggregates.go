@@ -57,3 +57,9 @@ func (t *tx) SubscriptionChargesPerDay(ctx context.Context, companyID string, fr
 		AND created_at >= ? AND created_at < ?
 		GROUP BY 1 ORDER BY 1`, start, dayMS, companyID, start, start+int64(days)*dayMS)
 }
+
+func (t *tx) LastEventSeq(ctx context.Context, companyID string) (int64, error) {
+	var seq int64
+	err := t.queryRow(ctx, `SELECT COALESCE(MAX(seq), 0) FROM events WHERE company_id = ?`, companyID).Scan(&seq)
+	return seq, err
+}

@@ -90,7 +90,9 @@ const membershipWriteCols = `status, updated_at, joined_at,
 	collection_paused, resumes_at, open_payment_id, retry_at,
 	payment_method_id, license_key, metadata, checkout_configuration_id, resynced_at, due_at`
 
-const membershipWriteParams = `?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?`
+const membershipWriteWidth = 34
+
+var membershipWriteParams = placeholders(membershipWriteWidth)
 
 func (t *tx) InsertMembership(ctx context.Context, m *memberd.Membership) error {
 	args := append([]any{m.ID, m.CompanyID, m.UserID, m.MemberID, m.ProductID, m.PlanID, strOrNil(m.PromoCodeID), ms(m.CreatedAt)}, membershipValues(m)...)
@@ -98,9 +100,17 @@ func (t *tx) InsertMembership(ctx context.Context, m *memberd.Membership) error 
 		membershipWriteCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, `+membershipWriteParams+`)`, args...)
 }
 
-func (t *tx) UpdateMembership(ctx context.Context, m *memberd.Membership) error {
-	args := append(membershipValues(m), m.CompanyID, m.ID)
-	return mustAffect(t.exec(ctx, `UPDATE memberships SET (`+membershipWriteCols+`) = (`+membershipWriteParams+`) WHERE company_id = ? AND id = ?`, args...))
+// UpdateMemberships writes the memberships' state in multi-row upserts
+// (every row exists; the insert half never applies).
+func (t *tx) UpdateMemberships(ctx context.Context, list []memberd.Membership) error {
+	for i := range list {
+		m := &list[i]
+		args := append(membershipValues(m), m.CompanyID, m.ID)
+		if err := mustAffect(t.exec(ctx, `UPDATE memberships SET (`+membershipWriteCols+`) = (`+membershipWriteParams+`) WHERE company_id = ? AND id = ?`, args...)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (t *tx) Membership(ctx context.Context, companyID, id string) (memberd.Membership, error) {
@@ -247,21 +257,22 @@ func scanPayment(r rowScanner, extra ...any) (memberd.Payment, error) {
 	return p, nil
 }
 
-func (t *tx) SavePayment(ctx context.Context, p *memberd.Payment) error {
-	vals := []any{string(p.Status), p.Substatus, ms(p.UpdatedAt), msOrNil(p.PaidAt), msOrNil(p.LastAttemptAt), msOrNil(p.NextAttemptAt),
-		p.PaymentsFailed, strOrNil(p.FailureMessage)}
-	res, err := t.exec(ctx, `UPDATE payments SET status = ?, substatus = ?, updated_at = ?, paid_at = ?, last_attempt_at = ?,
-		next_attempt_at = ?, payments_failed = ?, failure_message = ? WHERE id = ?`, append(vals, p.ID)...)
-	if err := mustAffect(res, err); err != memberd.ErrNotFound {
-		return err
-	}
-	return t.insert(ctx, &p.Seq, `INSERT INTO payments (id, company_id, membership_id, user_id, member_id, plan_id, product_id,
-		promo_code_id, payment_method_id, billing_reason, currency, subtotal, total, created_at,
-		status, substatus, updated_at, paid_at, last_attempt_at, next_attempt_at, payments_failed, failure_message)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		append([]any{p.ID, p.CompanyID, p.MembershipID, p.UserID, p.MemberID, p.PlanID, p.ProductID,
+const paymentWriteCols = `status, substatus, updated_at, paid_at, last_attempt_at, next_attempt_at, payments_failed, failure_message`
+
+// SavePayments inserts new payments and updates existing ones, in
+// multi-row upserts.
+func (t *tx) SavePayments(ctx context.Context, ps []memberd.Payment) error {
+	rows := make([][]any, len(ps))
+	for i := range ps {
+		p := &ps[i]
+		rows[i] = []any{p.ID, p.CompanyID, p.MembershipID, p.UserID, p.MemberID, p.PlanID, p.ProductID,
 			strOrNil(p.PromoCodeID), strOrNil(p.PaymentMethodID), string(p.BillingReason), string(p.Currency), int64(p.Subtotal), int64(p.Total),
-			ms(p.CreatedAt)}, vals...)...)
+			ms(p.CreatedAt), string(p.Status), p.Substatus, ms(p.UpdatedAt), msOrNil(p.PaidAt), msOrNil(p.LastAttemptAt), msOrNil(p.NextAttemptAt),
+			p.PaymentsFailed, strOrNil(p.FailureMessage)}
+	}
+	return t.insertMany(ctx, `INSERT INTO payments (id, company_id, membership_id, user_id, member_id, plan_id, product_id,
+		promo_code_id, payment_method_id, billing_reason, currency, subtotal, total, created_at, `+paymentWriteCols+`) VALUES `,
+		22, ` ON CONFLICT (id) DO UPDATE SET `+excludedSet(paymentWriteCols), rows)
 }
 
 func (t *tx) Payment(ctx context.Context, companyID, id string) (memberd.Payment, error) {
@@ -292,14 +303,15 @@ func (t *tx) ListPayments(ctx context.Context, f memberd.PaymentFilter, p member
 }
 
 func (t *tx) InsertEvents(ctx context.Context, evs []memberd.Event) error {
+	rows := make([][]any, len(evs))
 	for i := range evs {
 		e := &evs[i]
-		if err := t.insert(ctx, &e.Seq, `INSERT INTO events (id, company_id, type, object_id, membership_id, data, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			e.ID, e.CompanyID, string(e.Type), e.ObjectID, strOrNil(e.MembershipID), string(e.Data), ms(e.CreatedAt)); err != nil {
-			return err
-		}
+		rows[i] = []any{e.ID, e.CompanyID, string(e.Type), e.ObjectID, strOrNil(e.MembershipID), string(e.Data), ms(e.CreatedAt)}
 	}
-	return nil
+	if err := t.insertMany(ctx, `INSERT INTO events (id, company_id, type, object_id, membership_id, data, created_at) VALUES `, 7, "", rows); err != nil {
+		return err
+	}
+	return t.fanOut(ctx, evs)
 }
 
 func (t *tx) ListEvents(ctx context.Context, f memberd.EventFilter) ([]memberd.Event, error) {

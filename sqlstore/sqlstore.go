@@ -303,3 +303,44 @@ func mustAffect(res sql.Result, err error) error {
 	}
 	return nil
 }
+
+// insertMany runs head + "(?, ...), (?, ...)" + tail over rows of width
+// values each, many rows to a statement. Statements hold 64 rows, or a power
+// of two for the rest, so only a few distinct ones are ever prepared.
+func (t *tx) insertMany(ctx context.Context, head string, width int, tail string, rows [][]any) error {
+	for len(rows) > 0 {
+		n := 64
+		for n > len(rows) {
+			n /= 2
+		}
+		args := make([]any, 0, n*width)
+		for _, r := range rows[:n] {
+			if len(r) != width {
+				return fmt.Errorf("sqlstore: row of %d values, want %d", len(r), width)
+			}
+			args = append(args, r...)
+		}
+		row := "(" + placeholders(width) + ")"
+		q := head + strings.TrimSuffix(strings.Repeat(row+", ", n), ", ") + tail
+		if _, err := t.exec(ctx, q, args...); err != nil {
+			return err
+		}
+		rows = rows[n:]
+	}
+	return nil
+}
+
+// placeholders returns "?, ?, ..." with n marks.
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
+}
+
+// excludedSet turns "a, b" into "a = excluded.a, b = excluded.b" for an upsert.
+func excludedSet(cols string) string {
+	var parts []string
+	for _, c := range strings.Split(cols, ",") {
+		c = strings.TrimSpace(c)
+		parts = append(parts, c+" = excluded."+c)
+	}
+	return strings.Join(parts, ", ")
+}

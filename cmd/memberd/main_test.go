@@ -25,21 +25,14 @@ func runCmd(t *testing.T, args ...string) (string, string, error) {
 
 func TestCompanyAndKeyCommands(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "m.db")
-	out, _, err := runCmd(t, "company", "create", "--title", "Acme", "--database", db, "--json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var c struct {
-		CompanyID string `json:"company_id"`
-		APIKey    string `json:"api_key"`
-	}
-	if err := json.Unmarshal([]byte(out), &c); err != nil || !strings.HasPrefix(c.CompanyID, "biz_") || !strings.HasPrefix(c.APIKey, "apik_") {
-		t.Fatalf("company create printed %q (%v)", out, err)
+	out, c := createCompanyCmd(t, db)
+	if !strings.HasPrefix(c.CompanyID, "biz_") || !strings.HasPrefix(c.APIKey, "apik_") {
+		t.Fatalf("company create printed %q", out)
 	}
 	if strings.Count(out, "\n") != 1 || !strings.HasPrefix(out, `{"company_id":`) {
 		t.Errorf("want exactly one JSON object: %q", out)
 	}
-	out, _, err = runCmd(t, "apikey", "create", "--company", c.CompanyID, "--permissions", "member:basic:read, member:manage", "--database", db, "--json")
+	out, _, err := runCmd(t, "apikey", "create", "--company", c.CompanyID, "--permissions", "member:basic:read, member:manage", "--database", db, "--json")
 	if err != nil {
 		t.Fatal(err)
 	}

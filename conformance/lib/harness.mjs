@@ -9,12 +9,11 @@
 // against the SDK's declared type, errors against the error envelope); a
 // test fails, after it runs, if any response it caused broke the contract.
 //
-// Webhooks: a test of deliveries goes here once memberd sends them (a local
-// receiver on 127.0.0.1:0, a webhook made with client.webhooks.create, and
-// client.webhooks.unwrap on what arrives); see the placeholder
-// "webhookReceiver" at the end of this file.
+// Webhooks: webhookReceiver (at the end of this file) is an endpoint on
+// 127.0.0.1 that checks what memberd delivers with client.webhooks.unwrap.
 
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import { afterEach } from 'node:test';
 import Whop from '@whop/sdk';
 import { cli } from './memberd.mjs';
@@ -210,8 +209,45 @@ export const types = (events) => events.map((e) => e.type);
 /** The events about object id, in order. */
 export const about = (events, id) => events.filter((e) => e.data.id === id);
 
-// webhookReceiver: the place for webhook tests once memberd delivers them
-// (issue 5). They belong with the rest of the harness: start an HTTP server
-// on 127.0.0.1:0, register it with client.webhooks.create, collect what
-// arrives, and check each delivery with client.webhooks.unwrap(body,
-// {headers}) using the secret create answered.
+/**
+ * A webhook endpoint on 127.0.0.1, registered with client.webhooks.create
+ * (params added), as a developer writes one: it checks every request with
+ * client.webhooks.unwrap, keyed with btoa(secret) as Whop's docs say, and
+ * answers 200, or 400 when the check fails. `received` holds what it
+ * verified ({event, headers}), `refused` the errors of the rest.
+ */
+export async function webhookReceiver(client, params = {}) {
+  const received = [];
+  const refused = [];
+  let key;
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.setEncoding('utf8');
+    req.on('data', (chunk) => (body += chunk));
+    req.on('end', () => {
+      try {
+        received.push({ event: client.webhooks.unwrap(body, { headers: req.headers, key }), headers: req.headers, body });
+        res.writeHead(200).end();
+      } catch (err) {
+        refused.push(String(err.message ?? err));
+        res.writeHead(400).end();
+      }
+    });
+  });
+  await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
+  const hook = await client.webhooks.create({ url: `http://127.0.0.1:${server.address().port}/webhooks`, ...params });
+  key = btoa(hook.webhook_secret);
+  return {
+    hook,
+    received,
+    refused,
+    /** Waits until n requests have been verified (15 s at most). */
+    async waitFor(n) {
+      for (const deadline = Date.now() + 15_000; received.length < n; await new Promise((ok) => setTimeout(ok, 20))) {
+        if (Date.now() > deadline) assert.fail(`${received.length} of ${n} webhooks arrived; refused: ${refused.join('; ')}`);
+      }
+      return received.slice(0, n);
+    },
+    close: () => new Promise((ok) => server.close(ok)),
+  };
+}

@@ -53,6 +53,9 @@ const routes = [
   [/^GET \/companies$/, 'companies', 'CompanyListResponse', 'list'],
   [/^GET \/companies\/[^/]+$|^POST \/companies$/, 'shared', 'Company', 'one'],
   [/^POST \/companies\/[^/]+\/api_keys$/, 'companies', 'CompanyCreateAPIKeyResponse', 'one'],
+  [/^GET \/webhooks$/, 'webhooks', 'WebhookListResponse', 'list'],
+  [/^POST \/webhooks$/, 'webhooks', 'WebhookCreateResponse', 'one'],
+  [/^(GET|PATCH) \/webhooks\/[^/]+$/, 'webhooks', 'Webhook', 'one'],
 ];
 
 /**

@@ -37,12 +37,13 @@ before(async () => {
   co = await newCompany();
   const plan = await co.plan();
   const { membership, user } = await co.buy(plan);
-  fixture = { plan, membership, user };
+  const webhook = await co.client.webhooks.create({ url: 'http://localhost:9/unused' });
+  fixture = { plan, membership, user, webhook };
 });
 
 test("memberd knows every parameter the SDK declares for what it serves", async () => {
   const c = co.client;
-  const { plan, membership, user } = fixture;
+  const { plan, membership, user, webhook } = fixture;
   // [method, SDK module, params interface, call with params]
   const methods = [
     ['memberships.list', 'memberships', 'MembershipListParams', (p) => c.memberships.list({ company_id: co.id, ...p })],
@@ -64,6 +65,9 @@ test("memberd knows every parameter the SDK declares for what it serves", async 
     ['companies.list', 'companies', 'CompanyListParams', (p) => c.companies.list(p)],
     ['companies.create', 'companies', 'CompanyCreateParams', (p) => c.companies.create(p)],
     ['companies.createAPIKey', 'companies', 'CompanyCreateAPIKeyParams', (p) => c.companies.createAPIKey(co.id, p)],
+    ['webhooks.list', 'webhooks', 'WebhookListParams', (p) => c.webhooks.list({ company_id: co.id, ...p })],
+    ['webhooks.create', 'webhooks', 'WebhookCreateParams', (p) => c.webhooks.create(p)],
+    ['webhooks.update', 'webhooks', 'WebhookUpdateParams', (p) => c.webhooks.update(webhook.id, p)],
   ];
   const unknown = [];
   let checked = 0;

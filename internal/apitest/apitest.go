@@ -27,6 +27,7 @@ import (
 	"github.com/memberd/memberd/service"
 	"github.com/memberd/memberd/sqlite"
 	"github.com/memberd/memberd/testpay"
+	"github.com/memberd/memberd/webhook"
 	"github.com/memberd/memberd/wire"
 )
 
@@ -49,6 +50,9 @@ type Clock struct {
 	mu  sync.Mutex
 	now time.Time
 }
+
+// NewClock returns a clock standing at t.
+func NewClock(t time.Time) *Clock { return &Clock{now: t} }
 
 // Now is the clock's time.
 func (c *Clock) Now() time.Time {
@@ -73,10 +77,22 @@ const Day = 24 * time.Hour
 // Option configures an Env.
 type Option func(*config)
 
-type config struct{ testHelpers bool }
+type config struct {
+	testHelpers, allowPrivateWebhooks bool
+	webhookFormats                    webhook.Formats
+}
 
 // WithoutTestHelpers serves without test helpers (production mode).
 func WithoutTestHelpers(c *config) { c.testHelpers = false }
+
+// WithPrivateWebhooks accepts webhook URLs on private addresses, as serve
+// --allow-private-webhooks does.
+func WithPrivateWebhooks(c *config) { c.allowPrivateWebhooks = true }
+
+// WithWebhookFormats renders webhook payloads with formats.
+func WithWebhookFormats(formats webhook.Formats) Option {
+	return func(c *config) { c.webhookFormats = formats }
+}
 
 // New starts an Env with a company and its key.
 func New(t *testing.T, opts ...Option) *Env {
@@ -91,7 +107,7 @@ func New(t *testing.T, opts ...Option) *Env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
-	clock := &Clock{now: Start}
+	clock := NewClock(Start)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	if testing.Verbose() {
 		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
@@ -100,7 +116,8 @@ func New(t *testing.T, opts ...Option) *Env {
 	e.Server = httptest.NewUnstartedServer(nil)
 	e.Service = service.New(service.Config{
 		Store: store, Processor: testpay.Processor{}, Logger: log, Now: clock.Now, TestMode: cfg.testHelpers,
-		Renderer: wire.Renderer{BaseURL: "http://" + e.Server.Listener.Addr().String()},
+		Renderer:             wire.Renderer{BaseURL: "http://" + e.Server.Listener.Addr().String()},
+		AllowPrivateWebhooks: cfg.allowPrivateWebhooks, WebhookFormats: cfg.webhookFormats,
 	})
 	e.API = httpapi.New(httpapi.Config{Service: e.Service, Logger: log, TestHelpers: cfg.testHelpers})
 	e.Server.Config.Handler = e.API
