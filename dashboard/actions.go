@@ -139,7 +139,7 @@ type confirmView struct {
 	Dangerous bool
 }
 
-func (d *Dashboard) membershipAction(w http.ResponseWriter, r *http.Request, s *session) error {
+func (d *site) membershipAction(w http.ResponseWriter, r *http.Request, s *session) error {
 	name, id := r.PathValue("action"), r.PathValue("id")
 	spec, ok := actions[name]
 	if !ok {

@@ -29,8 +29,8 @@ var templateFS embed.FS
 //go:embed assets
 var assetFS embed.FS
 
-// Dashboard is the web dashboard.
-type Dashboard struct {
+// site is the dashboard: the service it works through and its pages.
+type site struct {
 	svc   *service.Service
 	log   *slog.Logger
 	pages map[string]*template.Template
@@ -42,11 +42,11 @@ type Dashboard struct {
 // Mount registers the dashboard's pages on the API's router, next to the
 // API: / and paths that do not collide with /api, /v2, /v5 or the health
 // checks.
-func Mount(api *httpapi.Server, svc *service.Service, log *slog.Logger) *Dashboard {
+func Mount(api *httpapi.Server, svc *service.Service, log *slog.Logger) {
 	if log == nil {
 		log = slog.Default()
 	}
-	d := &Dashboard{svc: svc, log: log, pages: parsePages(), cop: http.NewCrossOriginProtection()}
+	d := &site{svc: svc, log: log, pages: parsePages(), cop: http.NewCrossOriginProtection()}
 	mux := api.Mux()
 	mux.HandleFunc("GET /assets/{file}", d.asset)
 	mux.HandleFunc("GET /signin", d.signInPage)
@@ -67,7 +67,6 @@ func Mount(api *httpapi.Server, svc *service.Service, log *slog.Logger) *Dashboa
 		d.page(mux, "GET /test/checkout", d.checkoutPage)
 		d.action(mux, "POST /test/checkout", d.checkout)
 	}
-	return d
 }
 
 // parsePages parses each page template together with the layout.
@@ -92,7 +91,7 @@ func parsePages() map[string]*template.Template {
 type handler func(w http.ResponseWriter, r *http.Request, s *session) error
 
 // page registers a page for signed-in users; others are sent to sign in.
-func (d *Dashboard) page(mux *http.ServeMux, pattern string, h handler) {
+func (d *site) page(mux *http.ServeMux, pattern string, h handler) {
 	mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		s, ok := d.session(r)
 		if !ok {
@@ -105,7 +104,7 @@ func (d *Dashboard) page(mux *http.ServeMux, pattern string, h handler) {
 
 // action registers a form post of signed-in users: it must come from this
 // dashboard (same origin, and the session's CSRF token in its csrf field).
-func (d *Dashboard) action(mux *http.ServeMux, pattern string, h handler) {
+func (d *site) action(mux *http.ServeMux, pattern string, h handler) {
 	mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		r.Body = http.MaxBytesReader(w, r.Body, maxForm)
 		s, ok := d.session(r)
@@ -128,21 +127,21 @@ const maxForm = 1 << 20
 var errForgedForm = memberd.Errorf(memberd.KindForbidden, "csrf_token_invalid", "",
 	"This form did not come from this dashboard, or it has expired. Nothing was changed; reload the page and try again.")
 
-func (d *Dashboard) serve(w http.ResponseWriter, r *http.Request, s *session, h handler) {
+func (d *site) serve(w http.ResponseWriter, r *http.Request, s *session, h handler) {
 	if err := h(w, r, s); err != nil {
 		d.fail(w, r, s, err)
 	}
 }
 
 // fail shows err as the page, with the API's status and message for it.
-func (d *Dashboard) fail(w http.ResponseWriter, r *http.Request, s *session, err error) {
+func (d *site) fail(w http.ResponseWriter, r *http.Request, s *session, err error) {
 	status, msg := d.apiError(r, err)
 	d.render(w, r, s, status, "error", view{Title: http.StatusText(status), Error: msg})
 }
 
 // apiError is the status and message the API answers err with; internal
 // errors are logged and get a generic message.
-func (d *Dashboard) apiError(r *http.Request, err error) (int, string) {
+func (d *site) apiError(r *http.Request, err error) (int, string) {
 	status, body := httpapi.ErrorStatus(err)
 	if status == http.StatusInternalServerError {
 		d.log.Error("dashboard: internal error", "method", r.Method, "path", r.URL.Path, "err", err)
@@ -170,7 +169,7 @@ type view struct {
 
 // render writes the page: the layout with its header filled in from the
 // session (nil on the sign-in page).
-func (d *Dashboard) render(w http.ResponseWriter, r *http.Request, s *session, status int, name string, v view) {
+func (d *site) render(w http.ResponseWriter, r *http.Request, s *session, status int, name string, v view) {
 	v.TestMode = d.svc.TestMode()
 	if s != nil {
 		v.Session, v.CSRF, v.Company = s, s.token(), s.key.CompanyID
@@ -205,7 +204,7 @@ func pageHeaders(h http.Header) {
 }
 
 // asset serves an embedded stylesheet or image.
-func (d *Dashboard) asset(w http.ResponseWriter, r *http.Request) {
+func (d *site) asset(w http.ResponseWriter, r *http.Request) {
 	name := "assets/" + r.PathValue("file")
 	if _, err := fs.Stat(assetFS, name); err != nil {
 		http.NotFound(w, r)
@@ -216,7 +215,7 @@ func (d *Dashboard) asset(w http.ResponseWriter, r *http.Request) {
 	http.ServeFileFS(w, r, assetFS, name)
 }
 
-func (d *Dashboard) webhooks(w http.ResponseWriter, r *http.Request, s *session) error {
+func (d *site) webhooks(w http.ResponseWriter, r *http.Request, s *session) error {
 	d.render(w, r, s, http.StatusOK, "webhooks", view{Title: "Webhooks", Nav: "webhooks"})
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 
 	"github.com/memberd/memberd"
 )
@@ -57,7 +58,7 @@ type listView struct {
 	Filtered      bool
 }
 
-func (d *Dashboard) memberships(w http.ResponseWriter, r *http.Request, s *session) error {
+func (d *site) memberships(w http.ResponseWriter, r *http.Request, s *session) error {
 	if err := requireRead(s); err != nil {
 		return err
 	}
@@ -135,14 +136,11 @@ func nonEmpty(s string) []string {
 }
 
 func joinStatuses() string {
-	var b bytes.Buffer
+	names := make([]string, len(memberd.Statuses))
 	for i, st := range memberd.Statuses {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString(string(st))
+		names[i] = string(st)
 	}
-	return b.String()
+	return strings.Join(names, ", ")
 }
 
 // choiceLimit is how many plans or products a select offers.
@@ -150,7 +148,7 @@ const choiceLimit = 100
 
 // planOptions lists the company's plans (the first 100) for a select, and
 // their titles by id; none when the key may not read plans.
-func (d *Dashboard) planOptions(r *http.Request, s *session) ([]option, map[string]string, error) {
+func (d *site) planOptions(r *http.Request, s *session) ([]option, map[string]string, error) {
 	titles := map[string]string{}
 	if !s.key.Can(memberd.PermPlanBasicRead) {
 		return nil, titles, nil
@@ -173,7 +171,7 @@ func (d *Dashboard) planOptions(r *http.Request, s *session) ([]option, map[stri
 
 // productOptions lists the company's products (the first 100) for a select;
 // none when the key may not read products.
-func (d *Dashboard) productOptions(r *http.Request, s *session) ([]option, error) {
+func (d *site) productOptions(r *http.Request, s *session) ([]option, error) {
 	if !s.key.Can(memberd.PermProductBasicRead) {
 		return nil, nil
 	}
@@ -209,7 +207,7 @@ type membershipView struct {
 // paymentsShown is how many payments the membership page lists.
 const paymentsShown = 50
 
-func (d *Dashboard) membershipView(r *http.Request, s *session, id string) (membershipView, error) {
+func (d *site) membershipView(r *http.Request, s *session, id string) (membershipView, error) {
 	if err := requireRead(s); err != nil {
 		return membershipView{}, err
 	}
@@ -261,7 +259,7 @@ var notices = map[string]string{
 	"checkout":      "Checked out.",
 }
 
-func (d *Dashboard) membership(w http.ResponseWriter, r *http.Request, s *session) error {
+func (d *site) membership(w http.ResponseWriter, r *http.Request, s *session) error {
 	v, err := d.membershipView(r, s, r.PathValue("id"))
 	if err != nil {
 		return err
@@ -272,7 +270,7 @@ func (d *Dashboard) membership(w http.ResponseWriter, r *http.Request, s *sessio
 }
 
 // manage is where manage_url points: the membership's page.
-func (d *Dashboard) manage(w http.ResponseWriter, r *http.Request, s *session) error {
+func (d *site) manage(w http.ResponseWriter, r *http.Request, s *session) error {
 	http.Redirect(w, r, "/memberships/"+url.PathEscape(r.PathValue("id")), http.StatusSeeOther)
 	return nil
 }

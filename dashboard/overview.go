@@ -24,7 +24,7 @@ type overviewView struct {
 	ChartDenied  string
 }
 
-func (d *Dashboard) overview(w http.ResponseWriter, r *http.Request, s *session) error {
+func (d *site) overview(w http.ResponseWriter, r *http.Request, s *session) error {
 	ctx := r.Context()
 	v := overviewView{MRRDays: service.MRRDays}
 	if err := requireRead(s); err != nil {

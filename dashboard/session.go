@@ -52,7 +52,7 @@ func (s *session) validToken(t string) bool {
 }
 
 // session authenticates the request's session cookie.
-func (d *Dashboard) session(r *http.Request) (*session, bool) {
+func (d *site) session(r *http.Request) (*session, bool) {
 	c, err := r.Cookie(sessionCookie)
 	if err != nil {
 		return nil, false
@@ -87,7 +87,7 @@ type signInView struct {
 	Next  string
 }
 
-func (d *Dashboard) signInPage(w http.ResponseWriter, r *http.Request) {
+func (d *site) signInPage(w http.ResponseWriter, r *http.Request) {
 	if _, ok := d.session(r); ok {
 		http.Redirect(w, r, localPath(r.URL.Query().Get("next")), http.StatusSeeOther)
 		return
@@ -95,7 +95,7 @@ func (d *Dashboard) signInPage(w http.ResponseWriter, r *http.Request) {
 	d.renderSignIn(w, r, http.StatusOK, "")
 }
 
-func (d *Dashboard) renderSignIn(w http.ResponseWriter, r *http.Request, status int, msg string) {
+func (d *site) renderSignIn(w http.ResponseWriter, r *http.Request, status int, msg string) {
 	token := randomToken()
 	setCookie(w, r, signInCookie, token, 3600)
 	next := r.URL.Query().Get("next")
@@ -105,7 +105,7 @@ func (d *Dashboard) renderSignIn(w http.ResponseWriter, r *http.Request, status 
 	d.render(w, r, nil, status, "signin", view{Title: "Sign in", Error: msg, Page: signInView{Token: token, Next: localPath(next)}})
 }
 
-func (d *Dashboard) signIn(w http.ResponseWriter, r *http.Request) {
+func (d *site) signIn(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, maxForm)
 	c, err := r.Cookie(signInCookie)
 	field := r.PostFormValue("csrf")
@@ -124,7 +124,7 @@ func (d *Dashboard) signIn(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, localPath(r.PostFormValue("next")), http.StatusSeeOther)
 }
 
-func (d *Dashboard) signOut(w http.ResponseWriter, r *http.Request, s *session) error {
+func (d *site) signOut(w http.ResponseWriter, r *http.Request, s *session) error {
 	setCookie(w, r, sessionCookie, "", -1)
 	http.Redirect(w, r, "/signin", http.StatusSeeOther)
 	return nil

@@ -42,7 +42,7 @@ type clockView struct {
 	PaymentAmounts bool
 }
 
-func (d *Dashboard) clock(w http.ResponseWriter, r *http.Request, s *session) error {
+func (d *site) clock(w http.ResponseWriter, r *http.Request, s *session) error {
 	v, err := d.clockView(r, s)
 	if err != nil {
 		return err
@@ -53,7 +53,7 @@ func (d *Dashboard) clock(w http.ResponseWriter, r *http.Request, s *session) er
 
 // clockView reads the last move from the query: from and until (Unix ms),
 // and the sequence numbers of its first and last events.
-func (d *Dashboard) clockView(r *http.Request, s *session) (clockView, error) {
+func (d *site) clockView(r *http.Request, s *session) (clockView, error) {
 	v := clockView{Moves: clockMoves}
 	q := r.URL.Query()
 	from, err1 := strconv.ParseInt(q.Get("from"), 10, 64)
@@ -81,7 +81,7 @@ func (d *Dashboard) clockView(r *http.Request, s *session) (clockView, error) {
 
 // moveClock moves the clock and shows the move with the events the
 // company's log got while it ran, numbered after the newest one before it.
-func (d *Dashboard) moveClock(w http.ResponseWriter, r *http.Request, s *session) error {
+func (d *site) moveClock(w http.ResponseWriter, r *http.Request, s *session) error {
 	ctx := r.Context()
 	before, err := d.svc.Now(ctx, s.key.CompanyID)
 	if err != nil {
@@ -134,11 +134,11 @@ type checkoutView struct {
 	Form      url.Values
 }
 
-func (d *Dashboard) checkoutPage(w http.ResponseWriter, r *http.Request, s *session) error {
+func (d *site) checkoutPage(w http.ResponseWriter, r *http.Request, s *session) error {
 	return d.renderCheckout(w, r, s, http.StatusOK, "", url.Values{})
 }
 
-func (d *Dashboard) renderCheckout(w http.ResponseWriter, r *http.Request, s *session, status int, msg string, form url.Values) error {
+func (d *site) renderCheckout(w http.ResponseWriter, r *http.Request, s *session, status int, msg string, form url.Values) error {
 	plans, _, err := d.planOptions(r, s)
 	if err != nil {
 		return err
@@ -152,7 +152,7 @@ func (d *Dashboard) renderCheckout(w http.ResponseWriter, r *http.Request, s *se
 // checkout buys a plan for a test user: the user (found by username or id,
 // or created), a new card of the chosen behavior if one is chosen, then the
 // checkout, each through the service like the API's test helpers.
-func (d *Dashboard) checkout(w http.ResponseWriter, r *http.Request, s *session) error {
+func (d *site) checkout(w http.ResponseWriter, r *http.Request, s *session) error {
 	f := r.PostForm
 	m, err := d.buy(r, s, f)
 	if err != nil {
@@ -163,7 +163,7 @@ func (d *Dashboard) checkout(w http.ResponseWriter, r *http.Request, s *session)
 	return nil
 }
 
-func (d *Dashboard) buy(r *http.Request, s *session, f url.Values) (memberd.Membership, error) {
+func (d *site) buy(r *http.Request, s *session, f url.Values) (memberd.Membership, error) {
 	ctx, company := r.Context(), s.key.CompanyID
 	plan, username := strings.TrimSpace(f.Get("plan_id")), strings.TrimSpace(f.Get("username"))
 	if plan == "" {
