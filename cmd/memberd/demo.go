@@ -42,6 +42,8 @@ memberd demo is ready.
   company:  %[1]s
   API key:  %[2]s   (shown once; every permission)
 
+Open the dashboard at %[3]s/ and sign in with the key.
+
 Point the official SDK at it:
 
   export WHOP_API_KEY=%[2]s
