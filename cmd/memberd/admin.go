@@ -8,8 +8,8 @@ import (
 	"strings"
 
 	"github.com/memberd/memberd"
+	"github.com/memberd/memberd/internal/backend"
 	"github.com/memberd/memberd/service"
-	"github.com/memberd/memberd/sqlite"
 )
 
 func createCompany(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -30,7 +30,7 @@ Example:
 		fs.Usage()
 		return fmt.Errorf("--title is required")
 	}
-	store, err := openStore(ctx, *db)
+	store, err := backend.Open(ctx, *db)
 	if err != nil {
 		return err
 	}
@@ -80,7 +80,7 @@ Example:
 			list = append(list, p)
 		}
 	}
-	store, err := openStore(ctx, *db)
+	store, err := backend.Open(ctx, *db)
 	if err != nil {
 		return err
 	}
@@ -107,7 +107,7 @@ memberd serve also migrates on start; this is for doing it ahead of time.`, stde
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	applied, err := sqlite.Migrate(ctx, *db)
+	applied, err := backend.Migrate(ctx, *db)
 	if err != nil {
 		return err
 	}

@@ -13,9 +13,6 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
-
-	"github.com/memberd/memberd"
-	"github.com/memberd/memberd/sqlite"
 )
 
 const usage = `memberd is a self-hostable, Whop-compatible memberships server.
@@ -108,14 +105,6 @@ func envOr(name, def string) string {
 		return v
 	}
 	return def
-}
-
-// openStore opens the database named by dsn, migrating it.
-func openStore(ctx context.Context, dsn string) (memberd.Store, error) {
-	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
-		return nil, errors.New("PostgreSQL is not supported by this build yet")
-	}
-	return sqlite.Open(ctx, dsn)
 }
 
 // parse parses flags, refusing stray arguments.

@@ -2,25 +2,16 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
-	"net/http"
+	"net/url"
 	"strconv"
-	"strings"
-	"sync"
 	"time"
 
-	"github.com/memberd/memberd/dashboard"
-	"github.com/memberd/memberd/dispatcher"
-	"github.com/memberd/memberd/httpapi"
-	"github.com/memberd/memberd/legacy"
-	"github.com/memberd/memberd/scheduler"
-	"github.com/memberd/memberd/service"
-	"github.com/memberd/memberd/testpay"
-	"github.com/memberd/memberd/wire"
+	"github.com/memberd/memberd/internal/backend"
+	"github.com/memberd/memberd/internal/node"
 )
 
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -60,7 +51,7 @@ then webhook attempts in flight (--webhook-timeout at most).`, stderr)
 	if *demo {
 		*helpers = true
 	}
-	store, err := openStore(ctx, *db)
+	store, err := backend.Open(ctx, *db)
 	if err != nil {
 		return err
 	}
@@ -74,60 +65,39 @@ then webhook attempts in flight (--webhook-timeout at most).`, stderr)
 	if base == "" {
 		base = "http://" + ln.Addr().String()
 	}
-	svc := service.New(service.Config{
+	n := node.New(node.Config{
 		Store:                store,
-		Processor:            testpay.Processor{},
-		Renderer:             wire.Renderer{BaseURL: strings.TrimRight(base, "/")},
 		Logger:               log,
-		TestMode:             *helpers,
+		BaseURL:              base,
+		TestHelpers:          *helpers,
 		AllowPrivateWebhooks: *allowPrivate,
+		SchedulerInterval:    *interval,
+		WebhookTimeout:       *hookTimeout,
+		WebhookConcurrency:   *hookConcurrency,
 	})
 	if *demo {
-		if err := seedDemo(ctx, svc, base, stdout); err != nil {
+		if err := seedDemo(ctx, n.Service, base, stdout); err != nil {
 			ln.Close()
 			return fmt.Errorf("demo data: %w", err)
 		}
 	}
-	api := httpapi.New(httpapi.Config{Service: svc, Logger: log, TestHelpers: *helpers})
-	legacy.Mount(api, svc, log)
-	dashboard.Mount(api, svc, log)
-	srv := &http.Server{
-		Handler:           api,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      60 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
-
-	runCtx, stopWorkers := context.WithCancel(context.Background())
-	var workers sync.WaitGroup
-	workers.Go(func() { scheduler.New(svc, log, *interval, 500).Run(runCtx) })
-	stopWebhooks := dispatcher.New(dispatcher.Config{
-		Store: store, Formats: svc.WebhookFormats(), Logger: log, Timeout: *hookTimeout, Concurrency: *hookConcurrency,
-		AllowPrivate: *helpers || *allowPrivate,
-	}).Start()
-
-	log.Info("memberd listening", "url", base, "api", base+"/api/v1", "database", *db, "test_helpers", *helpers)
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
-	select {
-	case err = <-served:
-	case <-ctx.Done():
-		log.Info("shutting down")
-		shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		err = srv.Shutdown(shutdownCtx)
-		cancel()
-	}
-	stopWorkers()
-	workers.Wait()
-	stopWebhooks()
-	if errors.Is(err, http.ErrServerClosed) {
-		err = nil
+	log.Info("memberd listening", "url", base, "api", base+"/api/v1", "database", redact(*db), "test_helpers", *helpers)
+	if err := n.Serve(ctx, ln); err != nil {
+		return err
 	}
 	log.Info("stopped")
-	return err
+	return nil
+}
+
+// redact hides the password of a database URL, for logs.
+func redact(dsn string) string {
+	if u, err := url.Parse(dsn); err == nil && u.User != nil {
+		if _, ok := u.User.Password(); ok {
+			u.User = url.UserPassword(u.User.Username(), "xxxxx")
+			return u.String()
+		}
+	}
+	return dsn
 }
 
 func envBool(name string) bool {
