@@ -129,9 +129,12 @@ func (s *Store) Close() error {
 	return errors.Join(s.read.Close(), s.write.Close())
 }
 
-// rebind rewrites ? placeholders as $1, $2, ... where the dialect wants it.
-func (s *Store) rebind(q string) string {
-	if !s.d.NumberedParams {
+// rebind rewrites q's placeholders for the store's dialect.
+func (s *Store) rebind(q string) string { return s.d.Rebind(q) }
+
+// Rebind rewrites ? placeholders as $1, $2, ... where the dialect wants it.
+func (d Dialect) Rebind(q string) string {
+	if !d.NumberedParams {
 		return q
 	}
 	var b strings.Builder
