@@ -203,6 +203,13 @@ type PaymentFilter struct {
 	Currencies     []string
 	CreatedAfter   *time.Time
 	CreatedBefore  *time.Time
+	UpdatedAfter   *time.Time
+	UpdatedBefore  *time.Time
+	// Search selects payments whose membership id or user id is Search, or
+	// whose user's username or name (or email, with SearchEmails) contains
+	// it, ignoring case.
+	Search       string
+	SearchEmails bool
 }
 
 // ProductFilter selects products.
@@ -232,8 +239,22 @@ type PromoCodeFilter struct {
 
 // MemberFilter selects members.
 type MemberFilter struct {
-	CompanyID string
-	UserIDs   []string
+	CompanyID     string
+	UserIDs       []string
+	CreatedAfter  *time.Time
+	CreatedBefore *time.Time
+	// PlanIDs, ProductIDs and PromoCodeIDs select members with a membership
+	// of one of the plans, of the products, or bought with the promo codes.
+	PlanIDs      []string
+	ProductIDs   []string
+	PromoCodeIDs []string
+	// HasAccess selects members with a valid membership (true) or without
+	// one (false).
+	HasAccess *bool
+	// Search selects members whose user's username or name (or email, with
+	// SearchEmails) contains it, ignoring case.
+	Search       string
+	SearchEmails bool
 }
 
 // EventFilter selects events, oldest first.

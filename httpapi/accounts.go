@@ -155,7 +155,15 @@ func apiKeyPermissions(b *body) []string {
 }
 
 func (s *Server) getUser(r *http.Request, k *memberd.APIKey) (any, error) {
-	q := readQuery(r, "account_id", "company_id")
+	// The balance-history options apply only to a user's own view of
+	// themselves (GET /users/me), never to an API key: they are checked and
+	// otherwise ignored, as Whop ignores them for other callers.
+	q := readQuery(r, "account_id", "company_id", "include_balance_history", "from", "to", "interval", "time_zone")
+	q.bool("include_balance_history")
+	q.time("from")
+	q.time("to")
+	q.enums("interval", []string{"hour", "day", "week", "month"})
+	q.string("time_zone")
 	if q.err != nil {
 		return nil, q.err
 	}
@@ -180,18 +188,54 @@ func (s *Server) checkAccess(r *http.Request, k *memberd.APIKey) (any, error) {
 	return Access{level, has}, nil
 }
 
+var (
+	memberStatuses      = []string{"drafted", "joined", "left"}
+	memberRecentActions = []string{"canceling", "churned", "finished_split_pay", "paused", "paid_subscriber", "paid_once",
+		"expiring", "joined", "drafted", "left", "trialing", "pending_entry", "renewing", "past_due"}
+)
+
 func (s *Server) listMembers(r *http.Request, k *memberd.APIKey) (any, error) {
-	q := readQuery(r, append(pageParams, "company_id", "user_ids")...)
-	f := memberd.MemberFilter{CompanyID: companyParam(q, k, "company_id"), UserIDs: q.strings("user_ids")}
+	q := readQuery(r, append(pageParams, "company_id", "user_ids", "plan_ids", "product_ids", "promo_code_ids",
+		"created_after", "created_before", "access_level", "statuses", "most_recent_actions", "query")...)
+	email := k.Can(memberd.PermMemberEmailRead)
+	f := memberd.MemberFilter{
+		CompanyID:     companyParam(q, k, "company_id"),
+		UserIDs:       q.strings("user_ids"),
+		PlanIDs:       q.strings("plan_ids"),
+		ProductIDs:    q.strings("product_ids"),
+		PromoCodeIDs:  q.strings("promo_code_ids"),
+		CreatedAfter:  q.time("created_after"),
+		CreatedBefore: q.time("created_before"),
+		Search:        q.string("query"),
+		SearchEmails:  email,
+	}
+	// A member memberd knows is joined, with no recorded most recent
+	// action, and is a customer or has no access: other values match none.
+	none := false
+	switch level := q.enums("access_level", []string{"no_access", "admin", "customer"}); {
+	case len(level) == 0:
+	case level[0] == "admin":
+		none = true
+	default:
+		f.HasAccess = new(level[0] == "customer")
+	}
+	if st := q.enums("statuses", memberStatuses); len(st) > 0 && !slices.Contains(st, "joined") {
+		none = true
+	}
+	if len(q.enums("most_recent_actions", memberRecentActions)) > 0 {
+		none = true
+	}
 	p := q.page("created_at", "joined_at", "id")
 	if q.err != nil {
 		return nil, q.err
+	}
+	if none {
+		return wire.Page[wire.Member]{Data: []wire.Member{}}, nil
 	}
 	page, err := s.svc.ListMembers(r.Context(), f, p)
 	if err != nil {
 		return nil, err
 	}
-	email := k.Can(memberd.PermMemberEmailRead)
 	return wire.NewPage(page, func(m *memberd.Member) wire.Member { return s.svc.Renderer().Member(m, email, false) }), nil
 }
 
@@ -207,7 +251,9 @@ var receiptStatuses = []string{"draft", "open", "paid", "pending", "uncollectibl
 
 func (s *Server) listPayments(r *http.Request, k *memberd.APIKey) (any, error) {
 	q := readQuery(r, append(pageParams, "company_id", "membership_ids", "billing_reasons", "currencies", "plan_ids", "product_ids",
-		"statuses", "substatuses", "created_after", "created_before", "include_free")...)
+		"statuses", "substatuses", "created_after", "created_before", "updated_after", "updated_before", "include_free",
+		"query", "checkout_configuration_ids")...)
+	email := k.Can(memberd.PermMemberEmailRead)
 	f := memberd.PaymentFilter{
 		CompanyID:      companyParam(q, k, "company_id"),
 		MembershipIDs:  q.strings("membership_ids"),
@@ -219,17 +265,25 @@ func (s *Server) listPayments(r *http.Request, k *memberd.APIKey) (any, error) {
 		Substatuses:    q.strings("substatuses"),
 		CreatedAfter:   q.time("created_after"),
 		CreatedBefore:  q.time("created_before"),
+		UpdatedAfter:   q.time("updated_after"),
+		UpdatedBefore:  q.time("updated_before"),
+		Search:         q.string("query"),
+		SearchEmails:   email,
 	}
 	q.bool("include_free") // memberd makes no payment for a free charge
+	// memberd has no checkout configurations: no payment comes from one.
+	none := len(q.strings("checkout_configuration_ids")) > 0
 	p := q.page("created_at", "paid_at", "final_amount")
 	if q.err != nil {
 		return nil, q.err
+	}
+	if none {
+		return wire.Page[wire.Payment]{Data: []wire.Payment{}}, nil
 	}
 	page, err := s.svc.ListPayments(r.Context(), f, p)
 	if err != nil {
 		return nil, err
 	}
-	email := k.Can(memberd.PermMemberEmailRead)
 	return wire.NewPage(page, func(p *memberd.Payment) wire.Payment { return s.svc.Renderer().Payment(p, email) }), nil
 }
 

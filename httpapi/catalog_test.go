@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -344,4 +345,68 @@ func TestCreateAPIKeyTheSDKWay(t *testing.T) {
 	other, _ := e.newCompany("Other")
 	e.call("POST", path, map[string]any{"child_company_id": other}).wantError(t, 404, "", "")
 	e.call("POST", "/api/v1/companies/"+other+"/api_keys", map[string]any{"child_company_id": child}).wantError(t, 404, "", "")
+}
+
+// The members and payments lists take every filter the SDK declares.
+func TestMembersAndPaymentsFilters(t *testing.T) {
+	e := newEnv(t)
+	f := e.catalog()
+	monthly := e.checkout(f.monthly, "")
+	pass := e.checkout(f.lifetime, "")
+	e.call("POST", "/api/v1/memberships/"+pass.str("id")+"/cancel", map[string]any{"cancellation_mode": "immediate"}).membership(t)
+	members := func(query string) []string {
+		t.Helper()
+		r := e.call("GET", "/api/v1/members?company_id="+e.company+"&"+query, nil).want(t, 200)
+		var ids []string
+		for _, m := range r.get("data").([]any) {
+			ids = append(ids, m.(map[string]any)["id"].(string))
+		}
+		return ids
+	}
+	a, b := monthly.str("member.id"), pass.str("member.id")
+	for query, want := range map[string][]string{
+		"plan_ids[]=" + f.monthly:                      {a},
+		"product_ids[]=" + f.product:                   {b, a},
+		"plan_ids[]=" + f.trial:                        nil,
+		"access_level=customer":                        {a},
+		"access_level=no_access":                       {b},
+		"access_level=admin":                           nil,
+		"statuses[]=joined":                            {b, a},
+		"statuses[]=left":                              nil,
+		"most_recent_actions[]=paused":                 nil,
+		"query=" + pass.str("user.username"):           {b},
+		"query=USER%20" + monthly.str("user.username"): {a},
+		"query=example.com":                            {b, a}, // email search: the key may read emails
+		"created_after=2026-03-02T00:00:00Z":           nil,
+		"created_before=2026-03-02T00:00:00Z":          {b, a},
+	} {
+		if got := members(query); !slices.Equal(got, want) {
+			t.Errorf("members?%s = %v, want %v", query, got, want)
+		}
+	}
+	noEmail := e.newKey(e.company, memberd.PermMemberBasicRead)
+	if r := e.callKey(noEmail, "GET", "/api/v1/members?company_id="+e.company+"&query=example.com", nil).want(t, 200); len(r.get("data").([]any)) != 0 {
+		t.Errorf("a key without member:email:read searched emails: %s", r.Body)
+	}
+	e.call("GET", "/api/v1/members?company_id="+e.company+"&access_level=owner", nil).wantError(t, 400, "parameter_invalid", "access_level")
+
+	payments := func(query string) int {
+		t.Helper()
+		return len(e.call("GET", "/api/v1/payments?company_id="+e.company+"&"+query, nil).want(t, 200).get("data").([]any))
+	}
+	for query, want := range map[string]int{
+		"query=" + monthly.str("id"):                  1,
+		"query=" + pass.str("user.id"):                1,
+		"query=" + monthly.str("user.username"):       1,
+		"query=nobody":                                0,
+		"updated_after=2026-03-01T00:00:00Z":          2,
+		"updated_before=2026-03-01T00:00:00Z":         0,
+		"checkout_configuration_ids[]=chcfg_anything": 0,
+	} {
+		if got := payments(query); got != want {
+			t.Errorf("payments?%s: %d, want %d", query, got, want)
+		}
+	}
+	e.call("GET", "/api/v1/users/"+monthly.str("user.id")+"?include_balance_history=true&interval=week&from=2026-01-01", nil).want(t, 200)
+	e.call("GET", "/api/v1/users/"+monthly.str("user.id")+"?interval=year", nil).wantError(t, 400, "parameter_invalid", "interval")
 }

@@ -280,9 +280,13 @@ func (b *body) strings(name string) []string {
 	return out
 }
 
+// parseTime reads an RFC 3339 timestamp, or a date (midnight UTC).
 func parseTime(s string) (time.Time, error) {
 	t, err := time.Parse(time.RFC3339Nano, s)
 	if err != nil {
+		if d, derr := time.Parse(time.DateOnly, s); derr == nil {
+			return d, nil
+		}
 		return t, err
 	}
 	return t.UTC().Truncate(time.Millisecond), nil

@@ -152,6 +152,27 @@ func (t *tx) ListMembers(ctx context.Context, f memberd.MemberFilter, p memberd.
 	l := listQuery{cols: memberCols, from: memberFrom, seq: "mb.seq"}
 	l.filter("mb.company_id = ?", f.CompanyID)
 	in(&l, "mb.user_id", f.UserIDs)
+	l.timeRange("mb.created_at", f.CreatedAfter, f.CreatedBefore)
+	for _, col := range []struct {
+		name string
+		ids  []string
+	}{{"plan_id", f.PlanIDs}, {"product_id", f.ProductIDs}, {"promo_code_id", f.PromoCodeIDs}} {
+		if len(col.ids) > 0 {
+			cond, args := inCond("ms."+col.name, col.ids)
+			l.filter("EXISTS (SELECT 1 FROM memberships ms WHERE ms.member_id = mb.id AND "+cond+")", args...)
+		}
+	}
+	if f.HasAccess != nil {
+		op := "EXISTS"
+		if !*f.HasAccess {
+			op = "NOT EXISTS"
+		}
+		l.filter(op + " (SELECT 1 FROM memberships ms WHERE ms.member_id = mb.id AND ms.status IN " + validStatuses + ")")
+	}
+	if f.Search != "" {
+		users, args := usersMatching(f.Search, f.SearchEmails, "username", "name")
+		l.filter("mb.user_id IN ("+users+")", args...)
+	}
 	return listPage(ctx, t, l, memberSort[p.Order], p, func(rows *sql.Rows, extra ...any) (memberd.Member, error) {
 		return scanMember(rows, extra...)
 	})

@@ -160,16 +160,26 @@ func membershipList(f memberd.MembershipFilter) listQuery {
 		l.filter("m.license_key = ?", f.LicenseKey)
 	}
 	if f.Search != "" {
-		pattern := "%" + likeEscaper.Replace(strings.ToLower(f.Search)) + "%"
-		users := `SELECT su.id FROM users su WHERE LOWER(su.username) LIKE ? ESCAPE '\'`
-		args := []any{f.Search, f.Search, pattern}
-		if f.SearchEmails {
-			users += ` OR LOWER(su.email) LIKE ? ESCAPE '\'`
-			args = append(args, pattern)
-		}
-		l.filter("(m.id = ? OR m.user_id = ? OR m.user_id IN ("+users+"))", args...)
+		users, args := usersMatching(f.Search, f.SearchEmails, "username")
+		l.filter("(m.id = ? OR m.user_id = ? OR m.user_id IN ("+users+"))", append([]any{f.Search, f.Search}, args...)...)
 	}
 	return l
+}
+
+// usersMatching returns a subquery of the ids of users whose given columns
+// (or email, with emails) contain search, ignoring case, and its arguments.
+func usersMatching(search string, emails bool, cols ...string) (string, []any) {
+	if emails {
+		cols = append(cols, "email")
+	}
+	pattern := "%" + likeEscaper.Replace(strings.ToLower(search)) + "%"
+	conds := make([]string, len(cols))
+	args := make([]any, len(cols))
+	for i, c := range cols {
+		conds[i] = "LOWER(su." + c + `) LIKE ? ESCAPE '\'`
+		args[i] = pattern
+	}
+	return "SELECT su.id FROM users su WHERE " + strings.Join(conds, " OR "), args
 }
 
 // likeEscaper escapes LIKE's wildcards (and its escape character, \).
@@ -297,6 +307,11 @@ func (t *tx) ListPayments(ctx context.Context, f memberd.PaymentFilter, p member
 	in(&l, "py.product_id", f.ProductIDs)
 	in(&l, "py.currency", f.Currencies)
 	l.timeRange("py.created_at", f.CreatedAfter, f.CreatedBefore)
+	l.timeRange("py.updated_at", f.UpdatedAfter, f.UpdatedBefore)
+	if f.Search != "" {
+		users, args := usersMatching(f.Search, f.SearchEmails, "username", "name")
+		l.filter("(py.membership_id = ? OR py.user_id = ? OR py.user_id IN ("+users+"))", append([]any{f.Search, f.Search}, args...)...)
+	}
 	return listPage(ctx, t, l, paymentSort[p.Order], p, func(rows *sql.Rows, extra ...any) (memberd.Payment, error) {
 		return scanPayment(rows, extra...)
 	})

@@ -48,14 +48,19 @@ func (l *listQuery) filter(cond string, args ...any) {
 
 // in filters col to one of vals; no vals, no filter.
 func in[T ~string](l *listQuery, col string, vals []T) {
-	if len(vals) == 0 {
-		return
+	if len(vals) > 0 {
+		cond, args := inCond(col, vals)
+		l.filter(cond, args...)
 	}
+}
+
+// inCond is the condition "col IN (vals...)" and its arguments.
+func inCond[T ~string](col string, vals []T) (string, []any) {
 	args := make([]any, len(vals))
 	for i, v := range vals {
 		args[i] = string(v)
 	}
-	l.filter(col+" IN ("+strings.TrimSuffix(strings.Repeat("?, ", len(vals)), ", ")+")", args...)
+	return col + " IN (" + strings.TrimSuffix(strings.Repeat("?, ", len(vals)), ", ") + ")", args
 }
 
 func (l *listQuery) timeRange(col string, after, before *time.Time) {
