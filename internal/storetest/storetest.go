@@ -459,7 +459,10 @@ func testSkipLocked(t *testing.T, f *fixture) {
 	first := <-held
 	defer close(release)
 	var second []memberd.Membership
-	f.update(func(tx memberd.Tx) (err error) { second, err = tx.DueMemberships(f.ctx, "", until, 4, true); return err })
+	f.update(func(tx memberd.Tx) (err error) {
+		second, err = tx.DueMemberships(f.ctx, "", until, 4, true)
+		return err
+	})
 	if len(first) != 4 || len(second) != 2 {
 		t.Fatalf("first took %d, second %d; want 4 and the other 2", len(first), len(second))
 	}
