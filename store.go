@@ -56,12 +56,18 @@ type Tx interface {
 
 	InsertPlan(ctx context.Context, p *Plan) error
 	Plan(ctx context.Context, companyID, id string) (Plan, error)
+	// LockPlan is Plan held for update until the transaction ends, for
+	// changes computed from what was read (a limited plan's stock).
+	LockPlan(ctx context.Context, companyID, id string) (Plan, error)
 	UpdatePlan(ctx context.Context, p *Plan) error
 	DeletePlan(ctx context.Context, companyID, id string, at time.Time) error
 	ListPlans(ctx context.Context, f PlanFilter, p PageRequest) (Page[Plan], error)
 
 	InsertPromoCode(ctx context.Context, p *PromoCode) error
 	PromoCode(ctx context.Context, companyID, id string) (PromoCode, error)
+	// LockPromoCode is PromoCode held for update until the transaction ends
+	// (its uses are counted).
+	LockPromoCode(ctx context.Context, companyID, id string) (PromoCode, error)
 	UpdatePromoCode(ctx context.Context, p *PromoCode) error
 	ListPromoCodes(ctx context.Context, f PromoCodeFilter, p PageRequest) (Page[PromoCode], error)
 	// MemberCounts counts the valid memberships of each plan or product

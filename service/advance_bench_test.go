@@ -3,7 +3,6 @@ package service_test
 import (
 	"context"
 	"os"
-	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
@@ -28,7 +27,7 @@ func BenchmarkAdvance30Days(b *testing.B) {
 		n = v
 	}
 	ctx := context.Background()
-	e := newEnv(b, filepath.Join(b.TempDir(), "bench.db"))
+	e := newEnv(b)
 	plan := e.plan(service.PlanParams{BillingPeriod: intp(30), RenewalPrice: money("10")})
 	seedStart := time.Now()
 	e.seedMemberships(plan, n)
@@ -91,12 +90,12 @@ func rawRenewalRows(b *testing.B, e *env) float64 {
 		ms = append(ms, x)
 	}
 	rows.Close()
-	update, err := db.Prepare(`UPDATE memberships SET updated_at = ?, period_start = period_end, period_end = period_end + ?,
-		paid_charges = paid_charges + 1, total_spend = total_spend + ?, payment_method_id = ?, due_at = due_at + ? WHERE id = ?`)
+	update, err := db.Prepare(e.store.Dialect().Rebind(`UPDATE memberships SET updated_at = ?, period_start = period_end, period_end = period_end + ?,
+		paid_charges = paid_charges + 1, total_spend = total_spend + ?, payment_method_id = ?, due_at = due_at + ? WHERE id = ?`))
 	must(err)
-	pay, err := db.Prepare(`INSERT INTO payments (` + payCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'subscription_cycle', 'usd', ?, ?, ?, 'paid', 'succeeded', ?, ?, ?, 0)`)
+	pay, err := db.Prepare(e.store.Dialect().Rebind(`INSERT INTO payments (` + payCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'subscription_cycle', 'usd', ?, ?, ?, 'paid', 'succeeded', ?, ?, ?, 0)`))
 	must(err)
-	event, err := db.Prepare(`INSERT INTO events (id, company_id, type, object_id, membership_id, data, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`)
+	event, err := db.Prepare(e.store.Dialect().Rebind(`INSERT INTO events (id, company_id, type, object_id, membership_id, data, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`))
 	must(err)
 	defer update.Close()
 	defer pay.Close()
@@ -141,7 +140,7 @@ func rawBatchedWrites(b *testing.B, e *env, n int) float64 {
 		ids = append(ids, id)
 	}
 	rows.Close()
-	update, err := db.Prepare(`UPDATE memberships SET updated_at = updated_at + 1 WHERE id = ?`)
+	update, err := db.Prepare(e.store.Dialect().Rebind(`UPDATE memberships SET updated_at = updated_at + 1 WHERE id = ?`))
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -352,7 +352,7 @@ func (s *Service) Plan(ctx context.Context, companyID, id string) (memberd.Plan,
 	var pl memberd.Plan
 	err := s.store.View(ctx, func(tx memberd.Tx) error {
 		var err error
-		if pl, err = tx.Plan(ctx, companyID, id); err != nil {
+		if pl, err = tx.LockPlan(ctx, companyID, id); err != nil {
 			return notFound(err, "Plan", id)
 		}
 		counts, err := tx.MemberCounts(ctx, companyID, "plan", []string{id})
@@ -368,7 +368,7 @@ func (s *Service) UpdatePlan(ctx context.Context, companyID, id string, p PlanPa
 	var pl memberd.Plan
 	err := s.store.Update(ctx, func(tx memberd.Tx) error {
 		var err error
-		if pl, err = tx.Plan(ctx, companyID, id); err != nil {
+		if pl, err = tx.LockPlan(ctx, companyID, id); err != nil {
 			return notFound(err, "Plan", id)
 		}
 		c, err := tx.Company(ctx, companyID)
@@ -515,7 +515,7 @@ func (s *Service) PromoCode(ctx context.Context, companyID, id string) (memberd.
 // keep their discount.
 func (s *Service) ArchivePromoCode(ctx context.Context, companyID, id string) error {
 	return s.store.Update(ctx, func(tx memberd.Tx) error {
-		pc, err := tx.PromoCode(ctx, companyID, id)
+		pc, err := tx.LockPromoCode(ctx, companyID, id)
 		if err != nil || pc.Status == "archived" {
 			return memberd.NotFound("Promo code", id)
 		}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -45,7 +44,7 @@ func (e *env) events(membership string) []memberd.Event {
 // In production (no test mode) the scheduler works on real time: a renewal
 // happens once its instant has passed, stamped at that instant.
 func TestProcessDueOnRealTime(t *testing.T) {
-	e := newEnv(t, filepath.Join(t.TempDir(), "m.db"), false)
+	e := newEnv(t, false)
 	plan := e.plan(service.PlanParams{BillingPeriod: intp(30), RenewalPrice: money("10")})
 	m := e.checkout(plan)
 	ctx := context.Background()
@@ -75,7 +74,7 @@ func TestProcessDueOnRealTime(t *testing.T) {
 
 // In test mode each company's due work is done by its own clock.
 func TestProcessDuePerCompanyClock(t *testing.T) {
-	e := newEnv(t, filepath.Join(t.TempDir(), "m.db"))
+	e := newEnv(t)
 	ctx := context.Background()
 	plan := e.plan(service.PlanParams{BillingPeriod: intp(30), RenewalPrice: money("10")})
 	ahead := e.checkout(plan)
@@ -105,7 +104,7 @@ func TestProcessDuePerCompanyClock(t *testing.T) {
 // An advance over more memberships than one batch performs every piece of
 // work in chronological order across memberships and batches.
 func TestAdvanceOrderAcrossBatches(t *testing.T) {
-	e := newEnv(t, filepath.Join(t.TempDir(), "m.db"))
+	e := newEnv(t)
 	ctx := context.Background()
 	weekly := e.plan(service.PlanParams{BillingPeriod: intp(7), RenewalPrice: money("3")})
 	daily := e.plan(service.PlanParams{BillingPeriod: intp(1), RenewalPrice: money("1")})
@@ -152,7 +151,7 @@ func TestAdvanceOrderAcrossBatches(t *testing.T) {
 // The scheduler loop performs due work as real time passes and stops with
 // its context.
 func TestSchedulerRun(t *testing.T) {
-	e := newEnv(t, filepath.Join(t.TempDir(), "m.db"), false)
+	e := newEnv(t, false)
 	plan := e.plan(service.PlanParams{BillingPeriod: intp(1), RenewalPrice: money("1")})
 	m := e.checkout(plan)
 	e.clock.Add(day + time.Minute)

@@ -8,13 +8,13 @@ import (
 
 	"github.com/memberd/memberd"
 	"github.com/memberd/memberd/internal/apitest"
+	"github.com/memberd/memberd/internal/testdb"
 	"github.com/memberd/memberd/service"
-	"github.com/memberd/memberd/sqlite"
 	"github.com/memberd/memberd/sqlstore"
 	"github.com/memberd/memberd/testpay"
 )
 
-// env is a service over a real SQLite file, with a real clock the test
+// env is a service over a real database (SQLite, or PostgreSQL: see testdb), with a real clock the test
 // holds still, and one company in test mode.
 type env struct {
 	tb      testing.TB
@@ -26,13 +26,9 @@ type env struct {
 
 var start = apitest.Start
 
-func newEnv(tb testing.TB, path string, testMode ...bool) *env {
+func newEnv(tb testing.TB, testMode ...bool) *env {
 	tb.Helper()
-	store, err := sqlite.Open(context.Background(), path)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { store.Close() })
+	store := testdb.Open(tb)
 	clock := apitest.NewClock(start)
 	mode := len(testMode) == 0 || testMode[0]
 	svc := service.New(service.Config{Store: store, Processor: testpay.Processor{}, Now: clock.Now, TestMode: mode,

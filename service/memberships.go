@@ -80,6 +80,10 @@ func (s *Service) checkout(ctx context.Context, tx memberd.Tx, companyID string,
 	}
 	now := s.now(&c)
 	plan, err := tx.Plan(ctx, companyID, p.PlanID)
+	if err == nil && plan.Stock != nil {
+		// Its stock is counted down: hold it, or two nodes sell the last one twice.
+		plan, err = tx.LockPlan(ctx, companyID, p.PlanID)
+	}
 	if err != nil {
 		return memberd.Membership{}, nil, paramNotFound(err, "plan_id", "Plan", p.PlanID)
 	}
@@ -158,7 +162,7 @@ func paramNotFound(err error, param, what, id string) error {
 // applyPromo checks that the promo code may be used for this checkout and
 // gives the membership its discount.
 func (s *Service) applyPromo(ctx context.Context, tx memberd.Tx, m *memberd.Membership, id string, now time.Time) error {
-	pc, err := tx.PromoCode(ctx, m.CompanyID, id)
+	pc, err := tx.LockPromoCode(ctx, m.CompanyID, id)
 	if err != nil {
 		return paramNotFound(err, "promo_code_id", "Promo code", id)
 	}

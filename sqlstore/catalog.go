@@ -105,6 +105,10 @@ func (t *tx) Plan(ctx context.Context, companyID, id string) (memberd.Plan, erro
 	return scanPlan(t.queryRow(ctx, `SELECT `+planCols+` FROM plans pl WHERE pl.company_id = ? AND pl.id = ? AND pl.deleted_at IS NULL`, companyID, id))
 }
 
+func (t *tx) LockPlan(ctx context.Context, companyID, id string) (memberd.Plan, error) {
+	return scanPlan(t.queryRow(ctx, `SELECT `+planCols+` FROM plans pl WHERE pl.company_id = ? AND pl.id = ? AND pl.deleted_at IS NULL`+t.lockRows("pl"), companyID, id))
+}
+
 func (t *tx) UpdatePlan(ctx context.Context, p *memberd.Plan) error {
 	return mustAffect(t.exec(ctx, `UPDATE plans SET title = ?, description = ?, internal_notes = ?, billing_period_days = ?, trial_days = ?,
 		expiration_days = ?, initial_price = ?, renewal_price = ?, currency = ?, visibility = ?, release_method = ?, stock = ?,
@@ -172,6 +176,10 @@ func (t *tx) InsertPromoCode(ctx context.Context, p *memberd.PromoCode) error {
 
 func (t *tx) PromoCode(ctx context.Context, companyID, id string) (memberd.PromoCode, error) {
 	return scanPromo(t.queryRow(ctx, `SELECT `+promoCols+` `+promoFrom+` WHERE pc.company_id = ? AND pc.id = ?`, companyID, id))
+}
+
+func (t *tx) LockPromoCode(ctx context.Context, companyID, id string) (memberd.PromoCode, error) {
+	return scanPromo(t.queryRow(ctx, `SELECT `+promoCols+` `+promoFrom+` WHERE pc.company_id = ? AND pc.id = ?`+t.lockRows("pc"), companyID, id))
 }
 
 func (t *tx) UpdatePromoCode(ctx context.Context, p *memberd.PromoCode) error {

@@ -55,11 +55,17 @@ func Migrate(ctx context.Context, db *sql.DB, d Dialect, fsys fs.FS) ([]string, 
 	if err != nil {
 		return nil, err
 	}
-	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
-		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`); err != nil {
+	s := &Store{d: d}
+	// Under the migration lock: PostgreSQL's CREATE TABLE IF NOT EXISTS
+	// fails, rather than waits, when another node creates the table at once.
+	err = s.locked(ctx, db, func(t *sql.Tx) error {
+		_, err := t.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+			version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`)
+		return err
+	})
+	if err != nil {
 		return nil, fmt.Errorf("create schema_migrations: %w", err)
 	}
-	s := &Store{d: d}
 	var applied []string
 	for _, m := range ms {
 		done, err := applyMigration(ctx, db, s, m)
@@ -74,29 +80,38 @@ func Migrate(ctx context.Context, db *sql.DB, d Dialect, fsys fs.FS) ([]string, 
 }
 
 func applyMigration(ctx context.Context, db *sql.DB, s *Store, m Migration) (bool, error) {
+	applied := false
+	err := s.locked(ctx, db, func(t *sql.Tx) error {
+		var n int
+		if err := t.QueryRowContext(ctx, s.rebind(`SELECT COUNT(*) FROM schema_migrations WHERE version = ?`), m.Version).Scan(&n); err != nil || n > 0 {
+			return err
+		}
+		if _, err := t.ExecContext(ctx, m.SQL); err != nil {
+			return err
+		}
+		_, err := t.ExecContext(ctx, s.rebind(`INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`),
+			m.Version, m.Name, time.Now().UnixMilli())
+		applied = err == nil
+		return err
+	})
+	return applied, err
+}
+
+// locked runs fn in a transaction that first takes the dialect's migration
+// lock, so that nodes starting together migrate one at a time.
+func (s *Store) locked(ctx context.Context, db *sql.DB, fn func(*sql.Tx) error) error {
 	t, err := db.BeginTx(ctx, nil)
 	if err != nil {
-		return false, err
+		return err
 	}
 	defer t.Rollback()
 	if s.d.MigrationLock != "" {
 		if _, err := t.ExecContext(ctx, s.d.MigrationLock); err != nil {
-			return false, err
+			return err
 		}
 	}
-	var n int
-	if err := t.QueryRowContext(ctx, s.rebind(`SELECT COUNT(*) FROM schema_migrations WHERE version = ?`), m.Version).Scan(&n); err != nil {
-		return false, err
+	if err := fn(t); err != nil {
+		return err
 	}
-	if n > 0 {
-		return false, nil
-	}
-	if _, err := t.ExecContext(ctx, m.SQL); err != nil {
-		return false, err
-	}
-	if _, err := t.ExecContext(ctx, s.rebind(`INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`),
-		m.Version, m.Name, time.Now().UnixMilli()); err != nil {
-		return false, err
-	}
-	return true, t.Commit()
+	return t.Commit()
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"slices"
 	"time"
 
 	"github.com/memberd/memberd"
@@ -315,6 +316,9 @@ func (t *tx) RecordAttempts(ctx context.Context, rs []memberd.AttemptResult, fai
 			}
 		}
 	}
+	// Endpoints are updated in one order on every node, so that two nodes
+	// recording attempts to the same endpoints never deadlock.
+	slices.Sort(order)
 	var disabled []memberd.EndpointDisabled
 	for _, id := range order {
 		reason, err := t.applyEndpointState(ctx, id, endpoints[id], failingBefore)

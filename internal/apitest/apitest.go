@@ -1,5 +1,6 @@
 // Package apitest is the harness of the HTTP tests (httpapi, legacy): a
-// memberd serving real HTTP over a real SQLite file, with a clock the test
+// memberd serving real HTTP over a real SQLite file (or PostgreSQL schema:
+// see package testdb), with a clock the test
 // holds still, and helpers to build a catalog, buy plans and call the API.
 package apitest
 
@@ -24,14 +25,14 @@ import (
 
 	"github.com/memberd/memberd"
 	"github.com/memberd/memberd/httpapi"
+	"github.com/memberd/memberd/internal/testdb"
 	"github.com/memberd/memberd/service"
-	"github.com/memberd/memberd/sqlite"
 	"github.com/memberd/memberd/testpay"
 	"github.com/memberd/memberd/webhook"
 	"github.com/memberd/memberd/wire"
 )
 
-// Env is a memberd serving real HTTP over a real SQLite file.
+// Env is a memberd serving real HTTP over a real database.
 type Env struct {
 	T       *testing.T
 	Server  *httptest.Server
@@ -101,12 +102,7 @@ func New(t *testing.T, opts ...Option) *Env {
 	for _, o := range opts {
 		o(&cfg)
 	}
-	ctx := context.Background()
-	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "memberd.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
+	store := testdb.Open(t)
 	clock := NewClock(Start)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	if testing.Verbose() {

@@ -5,9 +5,9 @@ package backend
 
 import (
 	"context"
-	"errors"
 	"strings"
 
+	"github.com/memberd/memberd/postgres"
 	"github.com/memberd/memberd/sqlite"
 	"github.com/memberd/memberd/sqlstore"
 )
@@ -20,7 +20,7 @@ func IsPostgres(dsn string) bool {
 // Open opens the database named by dsn, migrating it.
 func Open(ctx context.Context, dsn string) (*sqlstore.Store, error) {
 	if IsPostgres(dsn) {
-		return nil, errPostgres
+		return postgres.Open(ctx, dsn)
 	}
 	return sqlite.Open(ctx, dsn)
 }
@@ -29,9 +29,7 @@ func Open(ctx context.Context, dsn string) (*sqlstore.Store, error) {
 // and lists them.
 func Migrate(ctx context.Context, dsn string) ([]string, error) {
 	if IsPostgres(dsn) {
-		return nil, errPostgres
+		return postgres.Migrate(ctx, dsn)
 	}
 	return sqlite.Migrate(ctx, dsn)
 }
-
-var errPostgres = errors.New("PostgreSQL is not supported by this build yet")

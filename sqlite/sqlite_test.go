@@ -1,0 +1,16 @@
+package sqlite_test
+
+import (
+	"path/filepath"
+	"testing"
+
+	"github.com/memberd/memberd/internal/storetest"
+	"github.com/memberd/memberd/internal/testdb"
+	"github.com/memberd/memberd/sqlstore"
+)
+
+func TestStore(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) *sqlstore.Store {
+		return testdb.OpenSQLite(t, filepath.Join(t.TempDir(), "memberd.db"))
+	})
+}
