@@ -13,7 +13,7 @@ import (
 )
 
 func createCompany(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("company create", "memberd company create --title TITLE [--database FILE] [--json]", `
+	fs := newFlags("company create", "memberd company create --title TITLE [--database FILE|URL] [--json]", `
 Creates a company and an API key with every permission, and prints both.
 The key is shown only now: memberd stores its hash.
 
@@ -55,7 +55,7 @@ Example:
 }
 
 func createAPIKey(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("apikey create", "memberd apikey create --company biz_... [--permissions a,b,c] [--name NAME] [--database FILE] [--json]", `
+	fs := newFlags("apikey create", "memberd apikey create --company biz_... [--permissions a,b,c] [--name NAME] [--database FILE|URL] [--json]", `
 Creates an API key for a company and prints it (shown only now). Without
 --permissions the key has every permission. Permissions:
   `+strings.Join(memberd.AllPermissions, "\n  ")+`
@@ -100,7 +100,7 @@ Example:
 }
 
 func migrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("migrate", "memberd migrate [--database FILE]", `
+	fs := newFlags("migrate", "memberd migrate [--database FILE|URL]", `
 Applies the schema migrations the database has not had yet, and exits.
 memberd serve also migrates on start; this is for doing it ahead of time.`, stderr)
 	db := databaseFlag(fs)

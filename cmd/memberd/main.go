@@ -33,7 +33,8 @@ Quick start (a demo company, test helpers on, a key printed):
 
 Environment:
   MEMBERD_ADDR           listen address (serve), default 127.0.0.1:8080
-  MEMBERD_DATABASE       database: a SQLite file path, default memberd.db
+  MEMBERD_DATABASE       database: a SQLite file path (default memberd.db)
+                         or a postgres:// URL
   MEMBERD_TEST_HELPERS   1 or true to serve /api/v1/test_helpers (serve)
 `
 
@@ -97,7 +98,7 @@ func newFlags(name, synopsis, description string, stderr io.Writer) *flag.FlagSe
 
 // databaseFlag adds --database, defaulting to $MEMBERD_DATABASE or memberd.db.
 func databaseFlag(fs *flag.FlagSet) *string {
-	return fs.String("database", envOr("MEMBERD_DATABASE", "memberd.db"), "database: a SQLite file path (env MEMBERD_DATABASE)")
+	return fs.String("database", envOr("MEMBERD_DATABASE", "memberd.db"), "database: a SQLite file path or a postgres:// URL (env MEMBERD_DATABASE)")
 }
 
 func envOr(name, def string) string {

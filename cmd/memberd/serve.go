@@ -15,7 +15,7 @@ import (
 )
 
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("serve", "memberd serve [--addr HOST:PORT] [--database FILE] [--test-helpers] [--demo]", `
+	fs := newFlags("serve", "memberd serve [--addr HOST:PORT] [--database FILE|URL] [--test-helpers] [--demo]", `
 Serves Whop's v1 API at /api/v1 (point the official SDK at it with
 WHOP_BASE_URL=http://HOST:PORT/api/v1), /healthz and /readyz, the web
 dashboard at / (sign in with an API key), runs the scheduler that renews,
