@@ -170,6 +170,21 @@ type view struct {
 	CSRF     string
 }
 
+// notices confirm a done action on the page it redirects to (?done=).
+var notices = map[string]string{
+	"pause":         "Payment collection is paused.",
+	"resume":        "Payment collection is resumed.",
+	"cancel":        "The membership is canceled.",
+	"uncancel":      "The cancellation is undone.",
+	"add_free_days": "The free days are added.",
+	"metadata":      "The metadata is saved.",
+	"checkout":      "Checked out.",
+	"enable":        "The endpoint is enabled.",
+	"disable":       "The endpoint is disabled.",
+	"delete":        "The endpoint and its delivery log are deleted.",
+	"resend":        "Resent: this is a new delivery of the event, due now, with the same webhook-id.",
+}
+
 // render writes the page: the layout with its header filled in from the
 // session (nil on the sign-in page).
 func (d *site) render(w http.ResponseWriter, r *http.Request, s *session, status int, name string, v view) {

@@ -267,21 +267,6 @@ func (d *site) membershipView(r *http.Request, s *session, id string) (membershi
 	return v, nil
 }
 
-// notices confirm a done action on the page it redirects to.
-var notices = map[string]string{
-	"pause":         "Payment collection is paused.",
-	"resume":        "Payment collection is resumed.",
-	"cancel":        "The membership is canceled.",
-	"uncancel":      "The cancellation is undone.",
-	"add_free_days": "The free days are added.",
-	"metadata":      "The metadata is saved.",
-	"checkout":      "Checked out.",
-	"enable":        "The endpoint is enabled.",
-	"disable":       "The endpoint is disabled.",
-	"delete":        "The endpoint and its delivery log are deleted.",
-	"resend":        "Resent: this is a new delivery of the event, due now, with the same webhook-id.",
-}
-
 func (d *site) membership(w http.ResponseWriter, r *http.Request, s *session) error {
 	v, err := d.membershipView(r, s, r.PathValue("id"))
 	if err != nil {

@@ -191,3 +191,24 @@ func (d *site) webhookAction(w http.ResponseWriter, r *http.Request, s *session)
 	http.Redirect(w, r, next, http.StatusSeeOther)
 	return nil
 }
+
+// resendDelivery sends a delivery's event again, as a new delivery, and
+// shows it.
+func (d *site) resendDelivery(w http.ResponseWriter, r *http.Request, s *session) error {
+	if err := requireWebhooks(s); err != nil {
+		return err
+	}
+	id := r.PathValue("id")
+	dl, err := d.svc.ResendDelivery(r.Context(), s.key.CompanyID, id, r.PathValue("delivery_id"))
+	if err != nil {
+		v, verr := d.deliveryView(r, s)
+		if verr != nil {
+			return verr
+		}
+		status, msg := d.apiError(r, err)
+		d.renderDelivery(w, r, s, status, view{Error: msg}, v)
+		return nil
+	}
+	http.Redirect(w, r, "/webhooks/"+url.PathEscape(id)+"/deliveries/"+memberd.DeliveryID(dl.Seq)+"?done=resend", http.StatusSeeOther)
+	return nil
+}

@@ -80,7 +80,7 @@ func (d *site) renderWebhooks(w http.ResponseWriter, r *http.Request, s *session
 	if err != nil {
 		return err
 	}
-	v := webhooksView{HealthWindow: healthWindow, Pager: newPager("/webhooks", q, page.Cursors, page.HasPrev, page.HasNext),
+	v := webhooksView{HealthWindow: healthWindow, Pager: newPager("/webhooks", url.Values{}, page.Cursors, page.HasPrev, page.HasNext),
 		Create: newCreateView(form, products)}
 	for _, hook := range page.Items {
 		h, err := d.health(r, s, hook.ID)
@@ -246,17 +246,13 @@ func (d *site) webhookView(r *http.Request, s *session, id string) (webhookView,
 	if err != nil {
 		return webhookView{}, err
 	}
-	v := webhookView{W: hook, Testable: hook.TestableEvents(), RealNow: d.svc.RealNow()}
-	v.Resource = hook.ResourceID
-	if hook.ResourceID == hook.CompanyID || s.key.Can(memberd.PermProductBasicRead) {
-		var products []option
-		if hook.ResourceID != hook.CompanyID {
-			if p, err := d.svc.Product(ctx, s.key.CompanyID, hook.ResourceID); err == nil {
-				products = []option{{p.ID, p.Title}}
-			}
+	var product []option
+	if hook.ResourceID != hook.CompanyID && s.key.Can(memberd.PermProductBasicRead) {
+		if p, err := d.svc.Product(ctx, s.key.CompanyID, hook.ResourceID); err == nil {
+			product = []option{{p.ID, p.Title}}
 		}
-		v.Resource = resourceName(&hook, products)
 	}
+	v := webhookView{W: hook, Testable: hook.TestableEvents(), Resource: resourceName(&hook, product), RealNow: d.svc.RealNow()}
 
 	q := r.URL.Query()
 	f := memberd.DeliveryFilter{WebhookID: hook.ID}
@@ -280,13 +276,14 @@ func (d *site) webhookView(r *http.Request, s *session, id string) (webhookView,
 	return v, nil
 }
 
-// deliveryStatuses reads the delivery statuses of the param.
+// deliveryStatuses reads the delivery statuses of a parameter, refusing
+// others as the API's resend does.
 func deliveryStatuses(param string, names []string) ([]memberd.DeliveryStatus, error) {
 	var out []memberd.DeliveryStatus
 	for _, name := range names {
 		st := memberd.DeliveryStatus(name)
 		if !slices.Contains(memberd.DeliveryStatuses, st) {
-			return nil, memberd.Invalid(param, "%s: %q is not a delivery status (pending, succeeded, failed, skipped).", param, name)
+			return nil, memberd.Invalid(param, "%s: %q is not a delivery status.", param, name)
 		}
 		out = append(out, st)
 	}
@@ -309,7 +306,7 @@ func (d *site) webhook(w http.ResponseWriter, r *http.Request, s *session) error
 
 // renderWebhook shows an endpoint's page with the message of pv.
 func (d *site) renderWebhook(w http.ResponseWriter, r *http.Request, s *session, status int, pv view, v webhookView) {
-	pv.Title, pv.Nav, pv.Page = "Webhook "+v.W.ID, "webhooks", v
+	pv.Title, pv.Nav, pv.Page = "Endpoint "+v.W.ID, "webhooks", v
 	d.render(w, r, s, status, "webhook", pv)
 }
 
@@ -382,25 +379,4 @@ func indentJSON(b []byte) string {
 		return string(b)
 	}
 	return buf.String()
-}
-
-// resendDelivery sends a delivery's event again, as a new delivery, and
-// shows it.
-func (d *site) resendDelivery(w http.ResponseWriter, r *http.Request, s *session) error {
-	if err := requireWebhooks(s); err != nil {
-		return err
-	}
-	id := r.PathValue("id")
-	dl, err := d.svc.ResendDelivery(r.Context(), s.key.CompanyID, id, r.PathValue("delivery_id"))
-	if err != nil {
-		v, verr := d.deliveryView(r, s)
-		if verr != nil {
-			return verr
-		}
-		status, msg := d.apiError(r, err)
-		d.renderDelivery(w, r, s, status, view{Error: msg}, v)
-		return nil
-	}
-	http.Redirect(w, r, "/webhooks/"+url.PathEscape(id)+"/deliveries/"+memberd.DeliveryID(dl.Seq)+"?done=resend", http.StatusSeeOther)
-	return nil
 }

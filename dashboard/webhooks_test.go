@@ -28,23 +28,28 @@ type received struct {
 }
 
 // receiver is a webhook endpoint on 127.0.0.1 that keeps every request and
-// answers the nth (from 0) with reply's status and body.
+// answers with reply's status and body.
 type receiver struct {
 	srv   *httptest.Server
 	mu    sync.Mutex
 	got   []received
-	reply func(n int) (int, string)
+	reply reply
 }
 
-func newReceiver(t *testing.T, reply func(n int) (int, string)) *receiver {
-	rc := &receiver{reply: reply}
+// reply answers the nth request (from 0); repeat says whether an earlier
+// one carried the same webhook-id.
+type reply func(n int, repeat bool) (int, string)
+
+func newReceiver(t *testing.T, answer reply) *receiver {
+	rc := &receiver{reply: answer}
 	rc.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
+		id := r.Header.Get("webhook-id")
 		rc.mu.Lock()
-		n := len(rc.got)
+		n, repeat := len(rc.got), slices.ContainsFunc(rc.got, func(g received) bool { return g.Header.Get("webhook-id") == id })
 		rc.got = append(rc.got, received{r.Header.Clone(), string(body)})
 		rc.mu.Unlock()
-		status, text := rc.reply(n)
+		status, text := rc.reply(n, repeat)
 		w.WriteHeader(status)
 		io.WriteString(w, text)
 	}))
@@ -53,8 +58,8 @@ func newReceiver(t *testing.T, reply func(n int) (int, string)) *receiver {
 }
 
 // answer answers every request with status and body.
-func answer(status int, body string) func(int) (int, string) {
-	return func(int) (int, string) { return status, body }
+func answer(status int, body string) reply {
+	return func(int, bool) (int, string) { return status, body }
 }
 
 func (rc *receiver) URL() string { return rc.srv.URL + "/hooks" }
@@ -132,7 +137,7 @@ func (e *env) attempted(hook string, n int) []memberd.Delivery {
 }
 
 var (
-	secretField = regexp.MustCompile(`id="webhook-secret"[^>]* value="([^"]+)"`)
+	secretField = regexp.MustCompile(`<code id="webhook-secret"[^>]*>([^<]+)</code>`)
 	webhookID   = regexp.MustCompile(`<h1>Endpoint <span class="mono">(hook_[A-Za-z0-9]+)</span>`)
 )
 
@@ -155,18 +160,10 @@ func match(t *testing.T, re *regexp.Regexp, p page) string {
 	return html.UnescapeString(m[1])
 }
 
-// confirmHook posts an endpoint's action as a person would: the form, then
-// the confirmation page's button. It returns the second answer.
+// confirmHook posts an endpoint's action as a person would.
 func (c *client) confirmHook(id, action string, form url.Values) page {
 	c.e.t.Helper()
-	c.get("/webhooks/" + id)
-	first := c.post("/webhooks/"+id+"/"+action, form)
-	if first.Status != http.StatusOK || !strings.Contains(first.Body, `name="confirm" value="yes"`) {
-		return first
-	}
-	form.Set("confirm", "yes")
-	form.Del("csrf")
-	return c.post("/webhooks/"+id+"/"+action, form)
+	return c.confirmAt("/webhooks/"+id, action, form)
 }
 
 func TestWebhookCreateShowsTheSecretOnce(t *testing.T) {
@@ -213,7 +210,7 @@ func TestWebhookCreateShowsTheSecretOnce(t *testing.T) {
 	if w := e.webhook(id); w.Enabled || w.APIVersion != "v2" || len(w.Events) != 0 || w.ResourceID != f.Product {
 		t.Errorf("a disabled v2 product endpoint with no events: %+v", w)
 	}
-	c.get("/webhooks/"+id).want(t, 200, `<span class="badge hook-disabled">disabled</span>`, "Pro", "nothing: memberd fires none of these events")
+	c.get("/webhooks/"+id).want(t, 200, `<span class="badge hook-disabled">disabled</span>`, "Pro", `<dd id="webhook-events"><span class="muted">none</span>`)
 }
 
 func TestWebhookCreateErrorsAreTheAPIs(t *testing.T) {
@@ -306,7 +303,7 @@ func TestWebhookDeliveriesAttemptsAndResend(t *testing.T) {
 	e := newEnv(t)
 	f := e.Catalog()
 	// The first request fails; later ones succeed.
-	rc := newReceiver(t, func(n int) (int, string) {
+	rc := newReceiver(t, func(n int, _ bool) (int, string) {
 		if n == 0 {
 			return http.StatusInternalServerError, "boom: the app is down"
 		}
