@@ -405,6 +405,9 @@ func TestBrowserPhoneWidth(t *testing.T) {
 	for _, path := range []string{"/", "/memberships", "/memberships/" + alice, "/test/clock", "/test/checkout",
 		"/webhooks", "/webhooks/" + hook, "/webhooks/" + hook + "/deliveries/" + dlv} {
 		b.open(path, "#main h1")
+		if b.count("#page-error") != 0 {
+			t.Errorf("%s: %s", path, b.text("#page-error"))
+		}
 		m, err := chromedp.Run(b.ctx, func(ctx context.Context, tg *chromedp.Target) (cdppage.GetLayoutMetricsResult, error) {
 			return cdp.Call(ctx, tg, cdppage.GetLayoutMetrics, cdp.Empty{})
 		})
