@@ -129,14 +129,35 @@ func formJSON(s string) json.RawMessage {
 // field is a hidden field of the confirmation page.
 type field struct{ Name, Value string }
 
-// confirmView is the confirmation page's data.
+// link is a link of a page's breadcrumbs.
+type link struct{ Href, Label string }
+
+// confirmView is the confirmation page's data: what the action does to a
+// membership (M) or a webhook endpoint (W), and a form that posts the
+// action's values again, with confirm=yes, to Action.
 type confirmView struct {
-	M         memberd.Membership
-	Action    string
+	Crumbs    []link
+	M         *memberd.Membership
+	W         *memberd.Webhook
+	Action    string // where the form posts
+	Back      string // the page the action is on
 	Title     string
 	What      string
 	Fields    []field
 	Dangerous bool
+}
+
+// newConfirm is the confirmation of the action posted to action with form.
+func newConfirm(action, back, title, what string, form url.Values) confirmView {
+	v := confirmView{Action: action, Back: back, Title: title, What: what}
+	for _, k := range slices.Sorted(maps.Keys(form)) {
+		if k != "csrf" && k != "confirm" {
+			for _, val := range form[k] {
+				v.Fields = append(v.Fields, field{k, val})
+			}
+		}
+	}
+	return v
 }
 
 func (d *site) membershipAction(w http.ResponseWriter, r *http.Request, s *session) error {
@@ -167,15 +188,10 @@ func (d *site) membershipAction(w http.ResponseWriter, r *http.Request, s *sessi
 		if err != nil {
 			return err
 		}
-		v := confirmView{M: m, Action: name, Title: spec.title, What: what,
-			Dangerous: name == "cancel" && r.PostFormValue("cancellation_mode") == memberd.CancelImmediate}
-		for _, k := range slices.Sorted(maps.Keys(r.PostForm)) {
-			if k != "csrf" && k != "confirm" {
-				for _, val := range r.PostForm[k] {
-					v.Fields = append(v.Fields, field{k, val})
-				}
-			}
-		}
+		page := "/memberships/" + url.PathEscape(id)
+		v := newConfirm(page+"/"+name, page, spec.title, what, r.PostForm)
+		v.M, v.Crumbs = &m, []link{{"/memberships", "Memberships"}, {page, m.ID}}
+		v.Dangerous = name == "cancel" && r.PostFormValue("cancellation_mode") == memberd.CancelImmediate
 		d.render(w, r, s, http.StatusOK, "confirm", view{Title: spec.title, Nav: "memberships", Page: v})
 		return nil
 	}

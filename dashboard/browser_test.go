@@ -17,6 +17,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/memberd/memberd"
+	"github.com/memberd/memberd/webhook"
 )
 
 // End-to-end tests in a real headless Chromium (Debian's chromium package),
@@ -316,17 +317,97 @@ func TestBrowserReadOnlyKeyIsRefused(t *testing.T) {
 	}
 }
 
+func TestBrowserWebhookDeliveryAndResend(t *testing.T) {
+	e := newEnv(t)
+	f := e.Catalog()
+	rc := newReceiver(t, answer(http.StatusOK, `{"received":true}`))
+	e.dispatch()
+	b := newBrowser(t, e.Server.URL)
+	b.signIn(e.Key)
+
+	// An endpoint for the receiver, with the form's default events.
+	b.open("/webhooks", "#create-form")
+	b.want("#no-endpoints", "No endpoints yet")
+	b.do("type the URL", chromedp.SendKeys(chromedp.CSS("#url"), rc.URL()))
+	b.submit("#create-button", "/webhooks", "#webhook-secret")
+	b.want("#page-notice", "The endpoint is created.")
+	b.want("#secret-panel", "shown only this once")
+	secret := strings.TrimSpace(b.text("#webhook-secret"))
+	if !strings.HasPrefix(secret, "ws_") {
+		t.Fatalf("the secret reads %q", secret)
+	}
+	id := strings.TrimSpace(b.text("h1 .mono"))
+	if w := e.webhook(id); w.Secret != secret || !w.Enabled || w.URL != rc.URL() {
+		t.Fatalf("endpoint %+v", w)
+	}
+
+	// A checkout makes events; the receiver gets them, signed with the secret shown.
+	b.open("/test/checkout", "#checkout-form")
+	b.do("fill the form", chromedp.SetValue(chromedp.CSS("#plan_id"), f.Monthly), chromedp.SendKeys(chromedp.CSS("#username"), "zoe"))
+	b.submit("#checkout-form button[type=submit]", "done=checkout", "#page-notice")
+	ds := e.attempted(id, 3)
+	var activated memberd.Delivery
+	for _, d := range ds {
+		if d.Event.Type == memberd.EventMembershipActivated {
+			activated = d
+		}
+	}
+	msgID := activated.Event.ID
+	first := rc.withID(msgID)
+	if len(first) != 1 {
+		t.Fatalf("the receiver got %s %d times", msgID, len(first))
+	}
+	if err := webhook.Verify(secret, first[0].Header, []byte(first[0].Body), e.Clock.Now()); err != nil {
+		t.Fatalf("the delivery does not verify with the secret the page showed: %v", err)
+	}
+
+	// The endpoint's deliveries, one's attempt with its request and response.
+	dlv := memberd.DeliveryID(activated.Seq)
+	b.open("/webhooks/"+id, "#deliveries")
+	if n := b.count("#deliveries tbody tr"); n != 3 {
+		t.Fatalf("%d deliveries listed, want 3", n)
+	}
+	b.want(chromedp.CSS(`#deliveries tr[data-delivery="`+dlv+`"]`), "membership.activated", "succeeded", "HTTP 200")
+	b.submit(chromedp.CSS(`a[href="/webhooks/`+id+`/deliveries/`+dlv+`"]`), "/deliveries/"+dlv, "#attempt-1")
+	b.want("#delivery-status", "succeeded")
+	b.want("#event-id", msgID)
+	b.want("#attempt-1", "HTTP 200", "POST "+rc.URL(), "Webhook-Id", msgID, "Webhook-Signature", `{"received":true}`, " ms")
+	b.want("#request-body", `"type": "membership.activated"`, `"id": "`+msgID+`"`)
+
+	// Resend: the receiver gets the event a second time, same webhook-id, signed afresh.
+	b.submit("#resend-button", "done=resend", "#page-notice")
+	b.want("#page-notice", "Resent")
+	b.want("#delivery-state", "resend of "+dlv)
+	waitFor(t, "the event a second time", func() bool { return len(rc.withID(msgID)) == 2 })
+	again := rc.withID(msgID)[1]
+	if err := webhook.Verify(secret, again.Header, []byte(again.Body), e.Clock.Now()); err != nil || again.Body != first[0].Body {
+		t.Errorf("the resend: %v\n%s\n%s", err, again.Body, first[0].Body)
+	}
+	waitFor(t, "the resend's attempt", func() bool { return e.deliveries(id)[0].Status == memberd.DeliverySucceeded })
+	b.do("reload", chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("#attempt-1")))
+	b.want("#attempt-1", "HTTP 200", msgID)
+	b.want("#delivery-status", "succeeded")
+}
+
 func TestBrowserPhoneWidth(t *testing.T) {
 	e := newEnv(t)
 	f := e.Catalog()
+	rc := newReceiver(t, answer(http.StatusInternalServerError, `{"error": "a rather long error message from the receiving application, to wrap"}`))
+	hook := e.Call("POST", "/api/v1/webhooks", map[string]any{"url": rc.URL() + "/with/a/rather/long/path/that/must/wrap/on/a/phone"}).Want(t, 200).Str("id")
 	alice := e.buy("alice_with_a_rather_long_username", f.Monthly, "")
+	e.dispatch()
+	dlv := memberd.DeliveryID(e.attempted(hook, 3)[0].Seq)
 	e.Advance(31 * 24 * time.Hour)
 	b := newBrowser(t, e.Server.URL)
 	const phoneWidth = 375
 	b.do("phone viewport", chromedp.EmulateViewport(phoneWidth, 740, chromedp.EmulateMobile))
 	b.signIn(e.Key)
-	for _, path := range []string{"/", "/memberships", "/memberships/" + alice, "/test/clock", "/test/checkout", "/webhooks"} {
+	for _, path := range []string{"/", "/memberships", "/memberships/" + alice, "/test/clock", "/test/checkout",
+		"/webhooks", "/webhooks/" + hook, "/webhooks/" + hook + "/deliveries/" + dlv} {
 		b.open(path, "#main h1")
+		if b.count("#page-error") != 0 {
+			t.Errorf("%s: %s", path, b.text("#page-error"))
+		}
 		m, err := chromedp.Run(b.ctx, func(ctx context.Context, tg *chromedp.Target) (cdppage.GetLayoutMetricsResult, error) {
 			return cdp.Call(ctx, tg, cdppage.GetLayoutMetrics, cdp.Empty{})
 		})

@@ -1,7 +1,7 @@
 // Package dashboard serves memberd's web dashboard at / on the API's router:
 // server-rendered pages (html/template, assets embedded in the binary, no
-// JavaScript) to see and steer memberships, and in test mode the company's
-// clock and checkouts. Every read and action goes through package service
+// JavaScript) to see and steer memberships and webhook endpoints with their
+// deliveries, and in test mode the company's clock and checkouts. Every read and action goes through package service
 // with the signed-in API key's permissions checked as the v1 API checks them,
 // so the dashboard validates, refuses and fails exactly as the API does.
 package dashboard
@@ -58,9 +58,12 @@ func Mount(api *httpapi.Server, svc *service.Service, log *slog.Logger) {
 	d.page(mux, "GET /memberships/{id}", d.membership)
 	d.action(mux, "POST /memberships/{id}/{action}", d.membershipAction)
 	d.page(mux, "GET /billing/manage/{id}", d.manage)
-	// WEBHOOKS: the webhook pages (endpoints, deliveries with their attempts,
-	// resend) register here; the nav item is in templates/layout.html.
 	d.page(mux, "GET /webhooks", d.webhooks)
+	d.action(mux, "POST /webhooks", d.createWebhook)
+	d.page(mux, "GET /webhooks/{id}", d.webhook)
+	d.action(mux, "POST /webhooks/{id}/{action}", d.webhookAction)
+	d.page(mux, "GET /webhooks/{id}/deliveries/{delivery_id}", d.delivery)
+	d.action(mux, "POST /webhooks/{id}/deliveries/{delivery_id}/resend", d.resendDelivery)
 	if svc.TestMode() {
 		d.page(mux, "GET /test/clock", d.clock)
 		d.action(mux, "POST /test/clock", d.moveClock)
@@ -167,6 +170,21 @@ type view struct {
 	CSRF     string
 }
 
+// notices confirm a done action on the page it redirects to (?done=).
+var notices = map[string]string{
+	"pause":         "Payment collection is paused.",
+	"resume":        "Payment collection is resumed.",
+	"cancel":        "The membership is canceled.",
+	"uncancel":      "The cancellation is undone.",
+	"add_free_days": "The free days are added.",
+	"metadata":      "The metadata is saved.",
+	"checkout":      "Checked out.",
+	"enable":        "The endpoint is enabled.",
+	"disable":       "The endpoint is disabled.",
+	"delete":        "The endpoint and its delivery log are deleted.",
+	"resend":        "Resent: this is a new delivery of the event, due now, with the same webhook-id.",
+}
+
 // render writes the page: the layout with its header filled in from the
 // session (nil on the sign-in page).
 func (d *site) render(w http.ResponseWriter, r *http.Request, s *session, status int, name string, v view) {
@@ -213,11 +231,6 @@ func (d *site) asset(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "public, max-age=3600")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	http.ServeFileFS(w, r, assetFS, name)
-}
-
-func (d *site) webhooks(w http.ResponseWriter, r *http.Request, s *session) error {
-	d.render(w, r, s, http.StatusOK, "webhooks", view{Title: "Webhooks", Nav: "webhooks"})
-	return nil
 }
 
 // requireRead is the permission check of reading memberships.

@@ -218,16 +218,23 @@ func (p page) lacks(t *testing.T, texts ...string) {
 	}
 }
 
-// confirm posts an action twice, as a person would: the form, then the
-// confirmation page's button. It returns the second answer.
+// confirm posts a membership's action as a person would.
 func (c *client) confirm(id, action string, form url.Values) page {
 	c.e.t.Helper()
-	c.get("/memberships/" + id)
-	first := c.post("/memberships/"+id+"/"+action, form)
+	return c.confirmAt("/memberships/"+id, action, form)
+}
+
+// confirmAt posts the action of the page at path twice, as a person would:
+// the form, then the confirmation page's button. It returns the second
+// answer.
+func (c *client) confirmAt(path, action string, form url.Values) page {
+	c.e.t.Helper()
+	c.get(path)
+	first := c.post(path+"/"+action, form)
 	if first.Status != http.StatusOK || !strings.Contains(first.Body, `name="confirm" value="yes"`) {
 		return first
 	}
 	form.Set("confirm", "yes")
 	form.Del("csrf")
-	return c.post("/memberships/"+id+"/"+action, form)
+	return c.post(path+"/"+action, form)
 }

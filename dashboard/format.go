@@ -23,6 +23,9 @@ var funcs = template.FuncMap{
 	"terms":     describeTerms,
 	"human":     func(s any) string { return human(fmt.Sprint(s)) },
 	"dateInput": func(t time.Time) string { return t.UTC().Format(dateInputLayout) },
+	"allEvents": func(es []memberd.EventType) bool { return len(es) == len(memberd.WebhookEvents) },
+	"dlv":       memberd.DeliveryID,
+	"ms":        formatLatency,
 }
 
 // dateInputLayout is the value of an <input type="datetime-local">, read as UTC.
@@ -40,6 +43,11 @@ func when(t time.Time) string {
 		return "—"
 	}
 	return t.UTC().Format("2006-01-02 15:04 UTC")
+}
+
+// formatLatency renders a duration in milliseconds: "12.3 ms".
+func formatLatency(d time.Duration) string {
+	return strconv.FormatFloat(float64(d.Microseconds())/1000, 'f', 1, 64) + " ms"
 }
 
 // formatMoney renders an amount with its currency's minor digits: "29.00 USD".

@@ -1,8 +1,6 @@
 package dashboard
 
 import (
-	"bytes"
-	"encoding/json"
 	"net/http"
 	"net/url"
 	"slices"
@@ -54,7 +52,7 @@ type listView struct {
 	PlanTitles    map[string]string
 	Rows          []memberd.Membership
 	Emails        bool
-	Prev, Next    string // links to the neighbouring pages
+	Pager         pager
 	Filtered      bool
 }
 
@@ -86,38 +84,16 @@ func (d *site) memberships(w http.ResponseWriter, r *http.Request, s *session) e
 	}
 	v.Filtered = v.Search != "" || v.Plan.Value != "" || v.Product.Value != "" || v.User != "" || len(checked) > 0
 
-	p := memberd.PageRequest{First: listPageSize, Desc: true}
-	if c := q.Get("after"); c != "" {
-		if p.After, err = memberd.DecodeCursor("after", c); err != nil {
-			return err
-		}
-	} else if c := q.Get("before"); c != "" {
-		if p.Before, err = memberd.DecodeCursor("before", c); err != nil {
-			return err
-		}
-		p.First, p.Last = 0, listPageSize
+	p, err := pageRequest(q)
+	if err != nil {
+		return err
 	}
 	page, err := d.svc.ListMemberships(ctx, f, p)
 	if err != nil {
 		return err
 	}
 	v.Rows = page.Items
-	link := func(param string, c memberd.Cursor) string {
-		l := url.Values{}
-		for k, vals := range q {
-			if k != "after" && k != "before" {
-				l[k] = vals
-			}
-		}
-		l.Set(param, c.Encode())
-		return "/memberships?" + l.Encode()
-	}
-	if page.HasPrev && len(page.Cursors) > 0 {
-		v.Prev = link("before", page.Cursors[0])
-	}
-	if page.HasNext && len(page.Cursors) > 0 {
-		v.Next = link("after", page.Cursors[len(page.Cursors)-1])
-	}
+	v.Pager = newPager("/memberships", q, page.Cursors, page.HasPrev, page.HasNext)
 	if v.Plan.Options, v.PlanTitles, err = d.planOptions(r, s); err != nil {
 		return err
 	}
@@ -126,6 +102,51 @@ func (d *site) memberships(w http.ResponseWriter, r *http.Request, s *session) e
 	}
 	d.render(w, r, s, http.StatusOK, "memberships", view{Title: "Memberships", Nav: "memberships", Page: v})
 	return nil
+}
+
+// pageRequest asks for the page of listPageSize newest-first items the
+// query's after or before cursor points at (the first page without one).
+func pageRequest(q url.Values) (memberd.PageRequest, error) {
+	p := memberd.PageRequest{First: listPageSize, Desc: true}
+	var err error
+	if c := q.Get("after"); c != "" {
+		p.After, err = memberd.DecodeCursor("after", c)
+	} else if c := q.Get("before"); c != "" {
+		p.Before, err = memberd.DecodeCursor("before", c)
+		p.First, p.Last = 0, listPageSize
+	}
+	return p, err
+}
+
+// pager links a list page to its neighbours: template "pager".
+type pager struct {
+	Prev, Next string
+}
+
+// newPager makes the links to the pages before and after the one with
+// cursors, keeping the query's other parameters (the filters).
+func newPager(path string, q url.Values, cursors []memberd.Cursor, hasPrev, hasNext bool) pager {
+	link := func(param string, c memberd.Cursor) string {
+		l := url.Values{}
+		for k, vals := range q {
+			if k != "after" && k != "before" {
+				l[k] = vals
+			}
+		}
+		l.Set(param, c.Encode())
+		return path + "?" + l.Encode()
+	}
+	var p pager
+	if len(cursors) == 0 {
+		return p
+	}
+	if hasPrev {
+		p.Prev = link("before", cursors[0])
+	}
+	if hasNext {
+		p.Next = link("after", cursors[len(cursors)-1])
+	}
+	return p
 }
 
 func nonEmpty(s string) []string {
@@ -219,9 +240,7 @@ func (d *site) membershipView(r *http.Request, s *session, id string) (membershi
 	v := membershipView{M: m, PlanTitle: m.PlanID, Email: s.key.Can(memberd.PermMemberEmailRead),
 		ManageURL: d.svc.Renderer().ManageURL(m.ID)}
 	if m.Metadata != nil {
-		var buf bytes.Buffer
-		json.Indent(&buf, m.Metadata, "", "  ")
-		v.Metadata = buf.String()
+		v.Metadata = indentJSON(m.Metadata)
 	}
 	if s.key.Can(memberd.PermPlanBasicRead) {
 		if p, err := d.svc.Plan(ctx, s.key.CompanyID, m.PlanID); err == nil && p.Title != "" {
@@ -246,17 +265,6 @@ func (d *site) membershipView(r *http.Request, s *session, id string) (membershi
 	v.Timeline = describeAll(evs, amounts)
 	slices.Reverse(v.Timeline)
 	return v, nil
-}
-
-// notices confirm a done action on the page it redirects to.
-var notices = map[string]string{
-	"pause":         "Payment collection is paused.",
-	"resume":        "Payment collection is resumed.",
-	"cancel":        "The membership is canceled.",
-	"uncancel":      "The cancellation is undone.",
-	"add_free_days": "The free days are added.",
-	"metadata":      "The metadata is saved.",
-	"checkout":      "Checked out.",
 }
 
 func (d *site) membership(w http.ResponseWriter, r *http.Request, s *session) error {

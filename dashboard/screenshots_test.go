@@ -3,9 +3,12 @@ package dashboard_test
 import (
 	"context"
 	"encoding/json"
+	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -52,9 +55,71 @@ func TestBrowserScreenshots(t *testing.T) {
 	b.open("/test/clock", "#move-day")
 	b.submit("#move-day", "until=", "#last-move")
 	shoot("dashboard-clock.png", true)
+	hook, retried := seedWebhooks(t, e)
+	b.open("/webhooks", "#endpoints")
+	shoot("dashboard-webhooks.png", true)
+	b.open("/webhooks/"+hook, "#deliveries")
+	shoot("dashboard-webhook.png", true)
+	b.open("/webhooks/"+hook+"/deliveries/"+retried, "#attempt-2")
+	shoot("dashboard-delivery.png", true)
 	b.do("phone viewport", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile))
 	b.open("/memberships?q=maya", "#memberships")
 	shoot("dashboard-phone.png", false)
+}
+
+// seedWebhooks gives the showcase three endpoints: the app's, whose first
+// attempt fails now and then and is retried; a v2 one that always fails;
+// and a disabled v5 one. Then four days pass on the company clock, and
+// seconds of real time for the retries. It returns the app's endpoint and
+// one of its deliveries that took two attempts.
+func seedWebhooks(t *testing.T, e *env) (hook, retried string) {
+	t.Helper()
+	ctx := context.Background()
+	app := newReceiver(t, func(n int, repeat bool) (int, string) {
+		if !repeat && n%4 == 1 {
+			return http.StatusServiceUnavailable, `{"error":"database is locked, try again"}`
+		}
+		return http.StatusOK, `{"received":true}`
+	})
+	legacy := newReceiver(t, answer(http.StatusInternalServerError, "Internal Server Error"))
+	create := func(p service.WebhookParams) string {
+		t.Helper()
+		w, err := e.Service.CreateWebhook(ctx, e.Company, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return w.ID
+	}
+	str := func(s string) *string { return &s }
+	off := false
+	var fired []string
+	for _, ev := range memberd.EmittedEvents {
+		fired = append(fired, string(ev))
+	}
+	create(service.WebhookParams{URL: str("https://hooks.example.com/memberd/v5"), APIVersion: str("v5"), Enabled: &off, Events: fired})
+	create(service.WebhookParams{URL: str(legacy.srv.URL + "/legacy/whop-v2"), APIVersion: str("v2"),
+		Events: []string{"membership.activated", "membership.deactivated", "payment.succeeded", "payment.failed"}})
+	hook = create(service.WebhookParams{URL: str(app.srv.URL + "/api/webhooks/whop"), Events: fired})
+	e.dispatch()
+	for range 4 {
+		e.Advance(apitest.Day)
+	}
+	waitFor(t, "the first attempts", func() bool {
+		return !slices.ContainsFunc(e.deliveries(hook), func(d memberd.Delivery) bool { return d.Attempts == 0 })
+	})
+	e.Clock.Add(10 * time.Second) // the retries fall due
+	waitFor(t, "the retries", func() bool {
+		return !slices.ContainsFunc(e.deliveries(hook), func(d memberd.Delivery) bool { return d.Status == memberd.DeliveryPending })
+	})
+	for _, d := range e.deliveries(hook) {
+		if d.Attempts == 2 {
+			retried = memberd.DeliveryID(d.Seq)
+		}
+	}
+	if retried == "" {
+		t.Fatal("no delivery was retried")
+	}
+	return hook, retried
 }
 
 // seedShowcase builds two months of a fitness company's history on the

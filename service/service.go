@@ -123,6 +123,10 @@ func (s *Service) Now(ctx context.Context, companyID string) (time.Time, error) 
 	return now, err
 }
 
+// RealNow is the process clock, the time of webhook deliveries and their
+// attempts (never a company's clock).
+func (s *Service) RealNow() time.Time { return s.realNow().UTC() }
+
 // notFound turns storage's ErrNotFound into a NotFound error naming the
 // object; other errors pass through.
 func notFound(err error, what, id string) error {
