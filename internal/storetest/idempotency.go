@@ -101,26 +101,22 @@ func testIdempotencyKeys(t *testing.T, f *fixture) {
 	}
 
 	// Expired records are deleted in batches; live ones stay.
-	var n int
-	f.update(func(tx memberd.Tx) (err error) {
-		n, err = tx.DeleteExpiredIdempotencyKeys(f.ctx, now.Add(25*time.Hour), 2)
-		return err
-	})
-	if n != 2 {
+	purge := func(at time.Time, limit int) int {
+		var n int
+		f.update(func(tx memberd.Tx) (err error) { n, err = tx.DeleteExpiredIdempotencyKeys(f.ctx, at, limit); return err })
+		return n
+	}
+	if n := purge(now.Add(time.Hour), 100); n != 0 {
+		t.Errorf("deleted %d records that have not expired", n)
+	}
+	later := now.Add(25 * time.Hour)
+	if n := purge(later, 2); n != 2 {
 		t.Errorf("deleted %d, want a batch of 2", n)
 	}
-	f.update(func(tx memberd.Tx) (err error) {
-		n, err = tx.DeleteExpiredIdempotencyKeys(f.ctx, now.Add(25*time.Hour), 100)
-		return err
-	})
-	if n != 3 {
+	if n := purge(later, 100); n != 3 {
 		t.Errorf("deleted %d, want the other 3 of 5", n)
 	}
-	f.update(func(tx memberd.Tx) (err error) {
-		n, err = tx.DeleteExpiredIdempotencyKeys(f.ctx, now.Add(25*time.Hour), 100)
-		return err
-	})
-	if n != 0 {
+	if n := purge(later, 100); n != 0 {
 		t.Errorf("deleted %d more", n)
 	}
 }
