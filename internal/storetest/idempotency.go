@@ -103,7 +103,10 @@ func testIdempotencyKeys(t *testing.T, f *fixture) {
 	// Expired records are deleted in batches; live ones stay.
 	purge := func(at time.Time, limit int) int {
 		var n int
-		f.update(func(tx memberd.Tx) (err error) { n, err = tx.DeleteExpiredIdempotencyKeys(f.ctx, at, limit); return err })
+		f.update(func(tx memberd.Tx) (err error) {
+			n, err = tx.DeleteExpiredIdempotencyKeys(f.ctx, at, limit)
+			return err
+		})
 		return n
 	}
 	if n := purge(now.Add(time.Hour), 100); n != 0 {
