@@ -66,7 +66,7 @@ func (s *Server) Idempotent(w http.ResponseWriter, r *http.Request, companyID st
 	rec := memberd.IdempotencyRecord{
 		CompanyID: companyID, Endpoint: r.Method + " " + r.URL.Path, Key: keys[0],
 		Fingerprint: fingerprint(r, body), Token: newToken(),
-		LeaseUntil: now.Add(IdempotencyLease), ExpiresAt: now.Add(IdempotencyRetention),
+		LeaseUntil: now.Add(s.lease), ExpiresAt: now.Add(IdempotencyRetention),
 	}
 	held, err := s.reserve(r.Context(), &rec)
 	switch {
@@ -154,13 +154,13 @@ func (s *Server) runReserved(w http.ResponseWriter, r *http.Request, rec *member
 	w.Write(out.body.Bytes())
 }
 
-// renewLease extends rec's lease every third of IdempotencyLease until
-// stopped; stop returns once renewing has stopped.
+// renewLease extends rec's lease every third of the lease until stopped;
+// stop returns once renewing has stopped.
 func (s *Server) renewLease(ctx context.Context, rec memberd.IdempotencyRecord) (stop func()) {
 	done, stopped := make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(stopped)
-		t := time.NewTicker(IdempotencyLease / 3)
+		t := time.NewTicker(s.lease / 3)
 		defer t.Stop()
 		for {
 			select {
@@ -168,7 +168,7 @@ func (s *Server) renewLease(ctx context.Context, rec memberd.IdempotencyRecord) 
 				return
 			case <-t.C:
 			}
-			rec.LeaseUntil = s.now().Add(IdempotencyLease)
+			rec.LeaseUntil = s.now().Add(s.lease)
 			err := s.svc.Store().Update(ctx, func(tx memberd.Tx) error { return tx.ExtendIdempotencyLease(ctx, &rec) })
 			if err != nil {
 				s.log.WarnContext(ctx, "idempotency: renewing a key's lease failed", "endpoint", rec.Endpoint, "err", err)

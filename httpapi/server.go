@@ -31,6 +31,7 @@ type Server struct {
 	mux         *http.ServeMux
 	testHelpers bool
 	now         func() time.Time
+	lease       time.Duration // of Idempotency-Key reservations
 	limiter     *limiter
 	metrics     serverMetrics
 }
@@ -46,6 +47,9 @@ type Config struct {
 	Now func() time.Time
 	// RateLimit bounds each API key's requests; the zero value is no limit.
 	RateLimit RateLimit
+	// IdempotencyLease is how long a running request's hold on its
+	// Idempotency-Key lasts unless renewed (default IdempotencyLease).
+	IdempotencyLease time.Duration
 	// Metrics receives the request figures; nil keeps them nowhere.
 	Metrics *metrics.Registry
 }
@@ -81,9 +85,12 @@ func New(c Config) *Server {
 	if c.Now == nil {
 		c.Now = time.Now
 	}
+	if c.IdempotencyLease <= 0 {
+		c.IdempotencyLease = IdempotencyLease
+	}
 	s := &Server{
 		svc: c.Service, log: logctx.Logger(c.Logger), mux: http.NewServeMux(), testHelpers: c.TestHelpers,
-		now: c.Now, limiter: newLimiter(c.RateLimit, c.Now), metrics: newServerMetrics(c.Metrics),
+		now: c.Now, lease: c.IdempotencyLease, limiter: newLimiter(c.RateLimit, c.Now), metrics: newServerMetrics(c.Metrics),
 	}
 	s.routes()
 	return s
