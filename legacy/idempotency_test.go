@@ -3,10 +3,12 @@ package legacy_test
 import (
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/memberd/memberd"
 	"github.com/memberd/memberd/httpapi"
 	"github.com/memberd/memberd/internal/apitest"
+	"github.com/memberd/memberd/legacy"
 )
 
 // The legacy surfaces take Idempotency-Key as v1 does, and answer its
@@ -49,5 +51,19 @@ func TestIdempotencyKey(t *testing.T) {
 	// 3 free days through v2 and 3 through v5, once each.
 	if got, want := end(), apitest.Start.Add(36*apitest.Day).Format("2006-01-02T15:04:05.000Z"); got != want || before == got {
 		t.Errorf("renewal period end %s, want %s", got, want)
+	}
+}
+
+// A key over its rate limit gets each surface's envelope with Retry-After.
+func TestRateLimit(t *testing.T) {
+	e := apitest.New(t, apitest.WithRateLimit(httpapi.RateLimit{Rate: 1, Burst: 1}))
+	legacy.Mount(e.API, e.Service, e.Log)
+	for _, path := range []string{"/api/v2/memberships", "/v5/company/memberships"} {
+		e.Clock.Add(time.Second)
+		e.Call("GET", path, nil).Want(t, 200)
+		r := e.Call("GET", path, nil)
+		if r.Status != 429 || r.Str("error.type") != "rate_limited" || r.Str("error.status") != "429" || r.Header.Get("Retry-After") != "1" {
+			t.Errorf("%s: %d %s, Retry-After %q", path, r.Status, r.Body, r.Header.Get("Retry-After"))
+		}
 	}
 }
