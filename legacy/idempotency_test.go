@@ -16,7 +16,9 @@ import (
 func TestIdempotencyKey(t *testing.T) {
 	e := newEnv(t)
 	id := e.Checkout(e.Catalog().Monthly, "").Str("id")
-	end := func() string { return e.Call("GET", "/api/v1/memberships/"+id, nil).Want(t, 200).Str("renewal_period_end") }
+	end := func() string {
+		return e.Call("GET", "/api/v1/memberships/"+id, nil).Want(t, 200).Str("renewal_period_end")
+	}
 	before := end()
 	call := func(key, method, path string, body any) apitest.Response {
 		return e.CallHeader(http.Header{httpapi.IdempotencyHeader: {key}}, method, path, body)
