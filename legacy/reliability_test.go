@@ -1,6 +1,7 @@
 package legacy_test
 
 import (
+	"context"
 	"net/http"
 	"testing"
 	"time"
@@ -66,6 +67,30 @@ func TestRateLimit(t *testing.T) {
 		r := e.Call("GET", path, nil)
 		if r.Status != 429 || r.Str("error.type") != "rate_limited" || r.Str("error.status") != "429" || r.Header.Get("Retry-After") != "1" {
 			t.Errorf("%s: %d %s, Retry-After %q", path, r.Status, r.Body, r.Header.Get("Retry-After"))
+		}
+	}
+}
+
+// Every list's page size is bounded, whatever a client asks for: v1's
+// cursor lists at 100, v2's and v5's pages at 50.
+func TestPageSizesAreClamped(t *testing.T) {
+	e := newEnv(t)
+	plan := e.Catalog().Monthly
+	if err := e.Service.BulkCheckout(context.Background(), e.Company, plan, "bulk", 101, 101, nil); err != nil {
+		t.Fatal(err)
+	}
+	for path, want := range map[string]int{
+		"/api/v1/memberships?company_id=" + e.Company + "&first=1000": 100,
+		"/api/v1/memberships?company_id=" + e.Company + "&last=1000":  100,
+		"/api/v1/members?company_id=" + e.Company + "&first=1000":     100,
+		"/api/v1/payments?company_id=" + e.Company + "&first=1000":    100,
+		"/api/v2/memberships?per=1000":                                50,
+		"/api/v5/company/memberships?per=1000":                        50,
+		"/api/v5/app/memberships?per=1000&company_id=" + e.Company:    50,
+	} {
+		r := e.Call("GET", path, nil).Want(t, 200)
+		if got := len(r.Get("data").([]any)); got != want {
+			t.Errorf("%s: %d items, want %d", path, got, want)
 		}
 	}
 }
