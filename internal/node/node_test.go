@@ -22,7 +22,7 @@ import (
 // company and its key; its log is kept.
 type running struct {
 	*node.Node
-	t       *testing.T
+	t       testing.TB
 	base    string
 	key     string
 	company string
@@ -49,7 +49,7 @@ func (b *logBuffer) String() string {
 }
 
 // lines decodes the JSON log lines.
-func (b *logBuffer) lines(t *testing.T) []map[string]any {
+func (b *logBuffer) lines(t testing.TB) []map[string]any {
 	t.Helper()
 	var out []map[string]any
 	for _, l := range strings.Split(strings.TrimSpace(b.String()), "\n") {
@@ -64,7 +64,7 @@ func (b *logBuffer) lines(t *testing.T) []map[string]any {
 
 // start runs a node with cfg (its store and logger filled in) until the
 // test ends.
-func start(t *testing.T, cfg node.Config) *running {
+func start(t testing.TB, cfg node.Config) *running {
 	t.Helper()
 	store := testdb.Open(t)
 	logs := &logBuffer{}
@@ -129,7 +129,7 @@ func (r *running) send(method, path, body string, header http.Header) (int, http
 
 // eventually polls cond every 20 ms for up to limit (a bound on a test
 // that would otherwise hang, not a measurement).
-func eventually(t *testing.T, limit time.Duration, what string, cond func() bool) {
+func eventually(t testing.TB, limit time.Duration, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(limit)
 	for !cond() {
