@@ -65,6 +65,9 @@ func (r *Registry) register(name, help string, k kind, buckets []float64, labels
 	}
 	f := &family{name: name, help: help, kind: k, labels: labels, buckets: buckets, series: map[string]*series{}}
 	r.families[name] = f
+	if len(labels) == 0 {
+		f.with(nil) // a metric without labels is exposed from the start, at 0
+	}
 	return f
 }
 
