@@ -1,15 +1,15 @@
 package node_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -27,35 +27,26 @@ type running struct {
 	key     string
 	company string
 	store   interface{ Close() error }
-	log     *logBuffer
+	log     nodeLog
 }
 
-// logBuffer is a log destination safe for concurrent use.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
+// nodeLog is the node's log: JSON lines in a file (slog writes each line
+// whole), read while the node runs.
+type nodeLog struct{ path string }
 
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
+func (l nodeLog) String() string {
+	b, _ := os.ReadFile(l.path)
+	return string(b)
 }
 
 // lines decodes the JSON log lines.
-func (b *logBuffer) lines(t testing.TB) []map[string]any {
+func (l nodeLog) lines(t testing.TB) []map[string]any {
 	t.Helper()
 	var out []map[string]any
-	for _, l := range strings.Split(strings.TrimSpace(b.String()), "\n") {
+	for _, line := range strings.Split(strings.TrimSpace(l.String()), "\n") {
 		var m map[string]any
-		if err := json.Unmarshal([]byte(l), &m); err != nil {
-			t.Fatalf("log line %q: %v", l, err)
+		if err := json.Unmarshal([]byte(line), &m); err != nil {
+			t.Fatalf("log line %q: %v", line, err)
 		}
 		out = append(out, m)
 	}
@@ -67,9 +58,14 @@ func (b *logBuffer) lines(t testing.TB) []map[string]any {
 func start(t testing.TB, cfg node.Config) *running {
 	t.Helper()
 	store := testdb.Open(t)
-	logs := &logBuffer{}
+	logs := nodeLog{filepath.Join(t.TempDir(), "memberd.log")}
+	f, err := os.Create(logs.path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
 	cfg.Store = store
-	cfg.Logger = slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	cfg.Logger = slog.New(slog.NewJSONHandler(f, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
