@@ -434,25 +434,29 @@ func (d *Dispatcher) observe(r *memberd.AttemptResult) {
 		return
 	}
 	a := &r.Attempt
-	outcome := string(r.Status)
-	if r.Status == memberd.DeliveryPending {
-		outcome = "retried"
+	outcome, level, msg := string(r.Status), slog.LevelDebug, "webhooks: attempt "+string(r.Status)
+	switch r.Status {
+	case memberd.DeliveryPending:
+		outcome, msg = "retried", "webhooks: attempt failed; retrying"
+	case memberd.DeliveryFailed:
+		level, msg = slog.LevelWarn, "webhooks: delivery failed after its last retry; resend it from the delivery log when the endpoint is fixed"
 	}
 	d.attempts.Inc(outcome)
 	if a.Latency > 0 {
 		d.latency.Observe(a.Latency.Seconds())
 	}
-	attrs := []any{"webhook", r.WebhookID, "delivery", memberd.DeliveryID(a.DeliverySeq), "event", a.RequestHeaders[http.CanonicalHeaderKey(webhook.HeaderID)],
-		"attempt", a.Number, "status", a.Status, "latency_ms", a.Latency.Milliseconds()}
+	ctx := context.Background()
+	if !d.log.Enabled(ctx, level) {
+		return
+	}
+	attrs := []any{"webhook", r.WebhookID, "delivery", memberd.DeliveryID(a.DeliverySeq),
+		"event", a.RequestHeaders[http.CanonicalHeaderKey(webhook.HeaderID)], "attempt", a.Number, "status", a.Status,
+		"latency_ms", a.Latency.Milliseconds()}
 	if a.Error != "" {
 		attrs = append(attrs, "error", a.Error)
 	}
-	switch r.Status {
-	case memberd.DeliveryFailed:
-		d.log.Warn("webhooks: delivery failed after its last retry; resend it from the delivery log when the endpoint is fixed", attrs...)
-	case memberd.DeliveryPending:
-		d.log.Debug("webhooks: attempt failed; retrying", append(attrs, "next_attempt_at", r.NextAttemptAt)...)
-	default:
-		d.log.Debug("webhooks: attempt "+string(r.Status), attrs...)
+	if r.NextAttemptAt != nil && r.Status == memberd.DeliveryPending {
+		attrs = append(attrs, "next_attempt_at", *r.NextAttemptAt)
 	}
+	d.log.Log(ctx, level, msg, attrs...)
 }
