@@ -106,7 +106,7 @@ func (s *Server) Mux() *http.ServeMux { return s.mux }
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	id := r.Header.Get("X-Request-Id")
-	if id == "" || len(id) > 64 {
+	if !validRequestID(id) {
 		id = newRequestID()
 	}
 	w.Header().Set("Request-Id", id)
@@ -166,6 +166,20 @@ func redactPath(p string) string {
 		}
 	}
 	return strings.Join(parts, "/")
+}
+
+// validRequestID accepts a client's request id: up to 64 letters, digits
+// and ._:- (nothing that could forge a log line), not an API key's secret.
+func validRequestID(id string) bool {
+	if id == "" || len(id) > 64 || strings.Contains(id, memberd.PrefixAPIKeySecret) {
+		return false
+	}
+	for _, c := range id {
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.ContainsRune("._:-", c)) {
+			return false
+		}
+	}
+	return true
 }
 
 func newRequestID() string {

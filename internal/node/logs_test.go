@@ -40,9 +40,15 @@ func TestLogsCarryRequestIDsAndNoSecrets(t *testing.T) {
 	send("POST", "/api/v1/products", `{"title":"Pro"}`, http.Header{"Idempotency-Key": {secret}})
 	send("POST", "/api/v1/products", `{"title":"Pro"}`, http.Header{"Idempotency-Key": {secret}})
 	send("GET", "/api/v1/memberships/"+id, "", http.Header{"Authorization": {secret}}) // no Bearer
+	send("GET", "/api/v1/memberships/"+id, "", http.Header{"X-Request-Id": {secret}})
+	_, h, _ := r.do("GET", "/healthz", "", http.Header{"X-Request-Id": {"trace-1.2:3"}})
+	if h.Get("Request-Id") != "trace-1.2:3" {
+		t.Errorf("the client's request id was not kept: %q", h.Get("Request-Id"))
+	}
+	ids = append(ids, "trace-1.2:3")
 
 	// The dashboard's sign-in form, with the key and a wrong one.
-	_, h, _ := r.do("GET", "/signin", "", nil)
+	_, h, _ = r.do("GET", "/signin", "", nil)
 	token := strings.TrimPrefix(strings.Split(h.Get("Set-Cookie"), ";")[0], "memberd_signin=")
 	for _, k := range []string{secret, secret + "x"} {
 		form := url.Values{"csrf": {token}, "api_key": {k}}.Encode()
