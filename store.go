@@ -157,6 +157,42 @@ type Tx interface {
 	// LastEventSeq is the sequence number of the company's newest event, 0
 	// when it has none.
 	LastEventSeq(ctx context.Context, companyID string) (int64, error)
+
+	// Idempotency keys (package httpapi), in real time.
+	// ReserveIdempotencyKey takes r's key for r's request unless a record
+	// holds it (IdempotencyRecord.Holds at now); a record that no longer
+	// holds is replaced. It returns the record holding the key (r when
+	// reserved) and whether r reserved it. Of concurrent reservations of a
+	// key, one wins.
+	ReserveIdempotencyKey(ctx context.Context, r *IdempotencyRecord, now time.Time) (IdempotencyRecord, bool, error)
+	// ExtendIdempotencyLease moves the lease of r's reservation to
+	// r.LeaseUntil; ErrNotFound when r.Token no longer holds the key.
+	ExtendIdempotencyLease(ctx context.Context, r *IdempotencyRecord) error
+	// FinishIdempotencyKey stores r.Response (kept until r.ExpiresAt) on
+	// the key r.Token holds or, when r.Response is nil, frees the key;
+	// ErrNotFound when r.Token no longer holds it.
+	FinishIdempotencyKey(ctx context.Context, r *IdempotencyRecord) error
+	// DeleteExpiredIdempotencyKeys deletes up to limit records expired at
+	// now and counts them.
+	DeleteExpiredIdempotencyKeys(ctx context.Context, now time.Time, limit int) (int, error)
+
+	// Backlog measures the work waiting at real time now, for metrics.
+	Backlog(ctx context.Context, now time.Time) (Backlog, error)
+}
+
+// Backlog is the work waiting across every node of a database.
+type Backlog struct {
+	// QueuedDeliveries are webhook deliveries waiting to be sent: due, held
+	// by a sender, or scheduled for a retry (not those of disabled
+	// endpoints, which wait for the endpoint).
+	QueuedDeliveries int
+	// DueDeliveries are those of QueuedDeliveries due now (not held by a
+	// sender, or held under a lease that has lapsed).
+	DueDeliveries int
+	// OldestWork is the real time at which the earliest membership work
+	// falls due (its company clock's offset taken off); zero when there is
+	// none.
+	OldestWork time.Time
 }
 
 // RevenueGroup is the renewal revenue of the memberships sharing a currency

@@ -147,7 +147,7 @@ func (d *site) fail(w http.ResponseWriter, r *http.Request, s *session, err erro
 func (d *site) apiError(r *http.Request, err error) (int, string) {
 	status, body := httpapi.ErrorStatus(err)
 	if status == http.StatusInternalServerError {
-		d.log.Error("dashboard: internal error", "method", r.Method, "path", r.URL.Path, "err", err)
+		d.log.ErrorContext(r.Context(), "dashboard: internal error", "err", err)
 	}
 	return status, body.Error.Message
 }
@@ -202,7 +202,7 @@ func (d *site) render(w http.ResponseWriter, r *http.Request, s *session, status
 	}
 	var buf bytes.Buffer
 	if err := d.pages[name].Execute(&buf, v); err != nil {
-		d.log.Error("dashboard: template", "page", name, "err", err)
+		d.log.ErrorContext(r.Context(), "dashboard: template", "page", name, "err", err)
 		http.Error(w, "The page could not be rendered.", http.StatusInternalServerError)
 		return
 	}

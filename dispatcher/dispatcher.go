@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/memberd/memberd"
+	"github.com/memberd/memberd/internal/metrics"
 	"github.com/memberd/memberd/webhook"
 )
 
@@ -54,6 +55,8 @@ type Config struct {
 	DisableAfter time.Duration
 	// AllowPrivate lets deliveries reach loopback and private addresses.
 	AllowPrivate bool
+	// Metrics receives the delivery figures; nil keeps them nowhere.
+	Metrics *metrics.Registry
 }
 
 // UserAgent is sent with every delivery.
@@ -74,6 +77,10 @@ type Dispatcher struct {
 	// paused holds endpoints back until a time: they asked to wait
 	// (Retry-After) or timed out. Other nodes learn of it from the store.
 	paused map[string]time.Time
+
+	attempts metrics.Counter   // recorded attempts, by outcome
+	latency  metrics.Histogram // of attempts that got a response or timed out
+	disabled metrics.Counter
 }
 
 // New returns a dispatcher.
@@ -106,6 +113,9 @@ func New(c Config) *Dispatcher {
 		ExpectContinueTimeout: time.Second,
 		ForceAttemptHTTP2:     true,
 	}
+	if c.Metrics == nil {
+		c.Metrics = metrics.New()
+	}
 	return &Dispatcher{
 		cfg: c,
 		client: &http.Client{
@@ -116,6 +126,11 @@ func New(c Config) *Dispatcher {
 		log:    c.Logger,
 		space:  make(chan struct{}, 1),
 		paused: map[string]time.Time{},
+		attempts: c.Metrics.Counter("memberd_webhook_attempts_total",
+			"Webhook delivery attempts recorded by this node, by outcome: succeeded, retried (failed, retry scheduled), failed (failed, no retries left), skipped (nothing to send).", "outcome"),
+		latency: c.Metrics.Histogram("memberd_webhook_attempt_duration_seconds", "Time from sending a webhook to its response (or the timeout).",
+			[]float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30}),
+		disabled: c.Metrics.Counter("memberd_webhook_endpoints_disabled_total", "Webhook endpoints this node disabled (410 Gone, or failing for days)."),
 	}
 }
 
@@ -403,7 +418,45 @@ func (d *Dispatcher) write(batch []memberd.AttemptResult) {
 		d.log.Error("webhooks: recording attempts failed; their deliveries will be sent again", "count", len(batch), "err", err)
 		return
 	}
+	for i := range batch {
+		d.observe(&batch[i])
+	}
 	for _, e := range disabled {
+		d.disabled.Inc()
 		d.log.Warn("webhooks: endpoint disabled", "webhook", e.WebhookID, "reason", e.Reason)
 	}
+}
+
+// observe counts and logs a recorded result: every attempt at debug level,
+// a delivery given up on as a warning.
+func (d *Dispatcher) observe(r *memberd.AttemptResult) {
+	if r.Release {
+		return
+	}
+	a := &r.Attempt
+	outcome, level, msg := string(r.Status), slog.LevelDebug, "webhooks: attempt "+string(r.Status)
+	switch r.Status {
+	case memberd.DeliveryPending:
+		outcome, msg = "retried", "webhooks: attempt failed; retrying"
+	case memberd.DeliveryFailed:
+		level, msg = slog.LevelWarn, "webhooks: delivery failed after its last retry; resend it from the delivery log when the endpoint is fixed"
+	}
+	d.attempts.Inc(outcome)
+	if a.Latency > 0 {
+		d.latency.Observe(a.Latency.Seconds())
+	}
+	ctx := context.Background()
+	if !d.log.Enabled(ctx, level) {
+		return
+	}
+	attrs := []any{"webhook", r.WebhookID, "delivery", memberd.DeliveryID(a.DeliverySeq),
+		"event", a.RequestHeaders[http.CanonicalHeaderKey(webhook.HeaderID)], "attempt", a.Number, "status", a.Status,
+		"latency_ms", a.Latency.Milliseconds()}
+	if a.Error != "" {
+		attrs = append(attrs, "error", a.Error)
+	}
+	if r.NextAttemptAt != nil && r.Status == memberd.DeliveryPending {
+		attrs = append(attrs, "next_attempt_at", *r.NextAttemptAt)
+	}
+	d.log.Log(ctx, level, msg, attrs...)
 }

@@ -37,12 +37,7 @@ func readBody(r *http.Request, known []string, ignored ...string) *body {
 	b := &body{fields: map[string]json.RawMessage{}}
 	raw, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, MaxBodyBytes))
 	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			b.err = memberd.Errorf(memberd.KindInvalid, memberd.CodeParameterInvalid, "", "The request body is larger than %d bytes.", MaxBodyBytes)
-		} else {
-			b.err = memberd.Errorf(memberd.KindInvalid, memberd.CodeInvalidJSON, "", "The request body could not be read.")
-		}
+		b.err = bodyError(err)
 		return b
 	}
 	if len(bytes.TrimSpace(raw)) == 0 {
@@ -64,6 +59,15 @@ func readBody(r *http.Request, known []string, ignored ...string) *body {
 	}
 	b.err = unknownParam(keys(b.fields), known, ignored)
 	return b
+}
+
+// bodyError is the 400 for a request body that could not be read.
+func bodyError(err error) error {
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return memberd.Errorf(memberd.KindInvalid, memberd.CodeParameterInvalid, "", "The request body is larger than %d bytes.", MaxBodyBytes)
+	}
+	return memberd.Errorf(memberd.KindInvalid, memberd.CodeInvalidJSON, "", "The request body could not be read.")
 }
 
 func keys[V any](m map[string]V) []string {

@@ -21,7 +21,7 @@ func (s *Server) routes() {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
 		if err := s.svc.Store().Ping(ctx); err != nil {
-			s.log.Warn("readiness check failed", "err", err)
+			s.log.WarnContext(r.Context(), "readiness check failed", "err", err)
 			WriteJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "database unreachable"})
 			return
 		}

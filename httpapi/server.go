@@ -13,10 +13,13 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/memberd/memberd"
+	"github.com/memberd/memberd/internal/logctx"
+	"github.com/memberd/memberd/internal/metrics"
 	"github.com/memberd/memberd/service"
 	"github.com/memberd/memberd/wire"
 )
@@ -27,6 +30,10 @@ type Server struct {
 	log         *slog.Logger
 	mux         *http.ServeMux
 	testHelpers bool
+	now         func() time.Time
+	lease       time.Duration // of Idempotency-Key reservations
+	limiter     *limiter
+	metrics     serverMetrics
 }
 
 // Config configures the API.
@@ -35,13 +42,55 @@ type Config struct {
 	Logger  *slog.Logger
 	// TestHelpers serves /api/v1/test_helpers.
 	TestHelpers bool
+	// Now is the real clock (idempotency keys, rate limits); nil means
+	// time.Now.
+	Now func() time.Time
+	// RateLimit bounds each API key's requests; the zero value is no limit.
+	RateLimit RateLimit
+	// IdempotencyLease is how long a running request's hold on its
+	// Idempotency-Key lasts unless renewed (default IdempotencyLease).
+	IdempotencyLease time.Duration
+	// Metrics receives the request figures; nil keeps them nowhere.
+	Metrics *metrics.Registry
+}
+
+// serverMetrics are the API's figures. Routes are ServeMux patterns (one
+// label value per endpoint, never a raw path).
+type serverMetrics struct {
+	requests    metrics.Counter   // by route and status code
+	duration    metrics.Histogram // by route
+	inFlight    metrics.Gauge
+	idempotency metrics.Counter // by outcome
+}
+
+func newServerMetrics(r *metrics.Registry) serverMetrics {
+	if r == nil {
+		r = metrics.New()
+	}
+	return serverMetrics{
+		requests: r.Counter("memberd_http_requests_total", "HTTP requests answered, by route (the ServeMux pattern) and status code.", "route", "code"),
+		duration: r.Histogram("memberd_http_request_duration_seconds", "Time to answer HTTP requests, by route.",
+			[]float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10}, "route"),
+		inFlight: r.Gauge("memberd_http_requests_in_flight", "HTTP requests being answered."),
+		idempotency: r.Counter("memberd_idempotency_requests_total",
+			"Requests with an Idempotency-Key, by outcome: executed, replayed, mismatched (other parameters, a 400), in_progress (a 409).", "outcome"),
+	}
 }
 
 // New returns the API handler with every route registered.
 func New(c Config) *Server {
-	s := &Server{svc: c.Service, log: c.Logger, mux: http.NewServeMux(), testHelpers: c.TestHelpers}
-	if s.log == nil {
-		s.log = slog.Default()
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.IdempotencyLease <= 0 {
+		c.IdempotencyLease = IdempotencyLease
+	}
+	s := &Server{
+		svc: c.Service, log: logctx.Logger(c.Logger), mux: http.NewServeMux(), testHelpers: c.TestHelpers,
+		now: c.Now, lease: c.IdempotencyLease, limiter: newLimiter(c.RateLimit, c.Now), metrics: newServerMetrics(c.Metrics),
 	}
 	s.routes()
 	return s
@@ -51,30 +100,44 @@ func New(c Config) *Server {
 // can register on the same one.
 func (s *Server) Mux() *http.ServeMux { return s.mux }
 
-// ServeHTTP serves a request: request id, logging, panic recovery, routing.
+// ServeHTTP serves a request: request id (in the response and on every log
+// line of the request, through its context), logging, metrics, panic
+// recovery, routing.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	id := r.Header.Get("X-Request-Id")
-	if id == "" || len(id) > 64 {
+	if !validRequestID(id) {
 		id = newRequestID()
 	}
 	w.Header().Set("Request-Id", id)
+	r = r.WithContext(logctx.With(r.Context(), slog.String("request_id", id)))
 	rw := &statusWriter{ResponseWriter: w}
+	h, pattern := s.mux.Handler(r)
+	route := pattern
+	if route == "" {
+		route = "unmatched"
+	}
+	s.metrics.inFlight.Add(1)
 	defer func() {
 		if p := recover(); p != nil {
-			s.log.Error("panic", "request_id", id, "panic", p, "stack", string(debug.Stack()))
+			s.log.ErrorContext(r.Context(), "panic", "panic", p, "stack", string(debug.Stack()))
 			if rw.status == 0 {
 				writeError(rw, r, memberd.Errorf(memberd.KindInternal, "", "", "panic"), s.log)
 			}
 		}
+		if rw.status == 0 { // nothing written: net/http sends 200
+			rw.status = http.StatusOK
+		}
+		s.metrics.inFlight.Add(-1)
+		s.metrics.requests.Inc(route, strconv.Itoa(rw.status))
+		s.metrics.duration.Since(start, route)
 		level := slog.LevelInfo
 		if rw.status >= 500 {
 			level = slog.LevelError
 		}
-		s.log.Log(r.Context(), level, "request", "request_id", id, "method", r.Method, "path", r.URL.Path,
+		s.log.Log(r.Context(), level, "request", "method", r.Method, "path", redactPath(r.URL.Path),
 			"status", rw.status, "duration_ms", float64(time.Since(start).Microseconds())/1000, "bytes", rw.bytes)
 	}()
-	h, pattern := s.mux.Handler(r)
 	if pattern == "" {
 		// No route: answer in the API's error envelope rather than text.
 		rec := &statusWriter{ResponseWriter: discard{w.Header()}}
@@ -88,6 +151,35 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.mux.ServeHTTP(rw, r)
+}
+
+// redactPath hides the path segments that look like an API key's secret
+// (sent by mistake in place of an id), for logs.
+func redactPath(p string) string {
+	if !strings.Contains(p, memberd.PrefixAPIKeySecret) {
+		return p
+	}
+	parts := strings.Split(p, "/")
+	for i, part := range parts {
+		if strings.Contains(part, memberd.PrefixAPIKeySecret) {
+			parts[i] = "[redacted]"
+		}
+	}
+	return strings.Join(parts, "/")
+}
+
+// validRequestID accepts a client's request id: up to 64 letters, digits
+// and ._:- (nothing that could forge a log line), not an API key's secret.
+func validRequestID(id string) bool {
+	if id == "" || len(id) > 64 || strings.Contains(id, memberd.PrefixAPIKeySecret) {
+		return false
+	}
+	for _, c := range id {
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.ContainsRune("._:-", c)) {
+			return false
+		}
+	}
+	return true
 }
 
 func newRequestID() string {
@@ -145,38 +237,46 @@ func KeyFrom(ctx context.Context) (memberd.APIKey, bool) {
 	return k, ok
 }
 
-// Handle registers an endpoint that needs an API key carrying perms.
+// Handle registers an endpoint that needs an API key carrying perms. A
+// POST or PATCH with an Idempotency-Key runs under it (see Idempotent).
 func (s *Server) Handle(pattern string, perms []string, f apiFunc) {
 	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		k, err := s.Authorize(r, perms...)
+		if err == nil {
+			r = r.WithContext(context.WithValue(r.Context(), keyContext{}, k))
+			err = s.Idempotent(w, r, k.CompanyID, func(w http.ResponseWriter, r *http.Request) {
+				v, err := f(r, &k)
+				if err != nil {
+					writeError(w, r, err, s.log)
+					return
+				}
+				code := http.StatusOK
+				if st, ok := v.(Status); ok {
+					code, v = st.Code, st.Body
+				}
+				WriteJSON(w, code, v)
+			})
+		}
 		if err != nil {
 			writeError(w, r, err, s.log)
-			return
 		}
-		r = r.WithContext(context.WithValue(r.Context(), keyContext{}, k))
-		v, err := f(r, &k)
-		if err != nil {
-			writeError(w, r, err, s.log)
-			return
-		}
-		code := http.StatusOK
-		if st, ok := v.(Status); ok {
-			code, v = st.Code, st.Body
-		}
-		WriteJSON(w, code, v)
 	})
 }
 
-// Authorize authenticates the request's key and checks that it carries
-// perms: what Handle does before its function runs, for surfaces on the same
-// router that render their own responses (the legacy APIs). The error is
-// Unauthorized or Forbidden.
+// Authorize authenticates the request's key, holds it to its rate limit
+// and checks that it carries perms: what Handle does before its function
+// runs, for surfaces on the same router that render their own responses
+// (the legacy APIs). The error is Unauthorized, RateLimited (see
+// SetRetryAfter) or Forbidden.
 func (s *Server) Authorize(r *http.Request, perms ...string) (memberd.APIKey, error) {
 	k, err := s.authenticate(r)
-	if err == nil {
-		err = k.Require(perms...)
+	if err != nil {
+		return k, err
 	}
-	return k, err
+	if wait, ok := s.limiter.take(k.ID); !ok {
+		return k, s.limiter.rateLimited(wait)
+	}
+	return k, k.Require(perms...)
 }
 
 // authenticate reads the Bearer key.
@@ -236,10 +336,8 @@ func ErrorStatus(err error) (int, wire.ErrorBody) {
 func writeError(w http.ResponseWriter, r *http.Request, err error, log *slog.Logger) {
 	status, body := ErrorStatus(err)
 	if status == http.StatusInternalServerError {
-		log.Error("internal error", "method", r.Method, "path", r.URL.Path, "request_id", w.Header().Get("Request-Id"), "err", err)
+		log.ErrorContext(r.Context(), "internal error", "err", err)
 	}
-	if status == http.StatusTooManyRequests && w.Header().Get("Retry-After") == "" {
-		w.Header().Set("Retry-After", "1")
-	}
+	SetRetryAfter(w.Header(), err)
 	WriteJSON(w, status, body)
 }

@@ -58,17 +58,19 @@ func (a *API) handle(s surface, method, path string, perms []string, f handlerFu
 			w.Header().Set(k, v)
 		}
 		k, err := a.api.Authorize(r, perms...)
-		var status int
-		var body any
 		if err == nil {
-			status, body, err = f(r, &k)
+			err = a.api.Idempotent(w, r, k.CompanyID, func(w http.ResponseWriter, r *http.Request) {
+				status, body, err := f(r, &k)
+				if err != nil {
+					a.writeError(w, r, s, err)
+					return
+				}
+				httpapi.WriteJSON(w, status, body)
+			})
 		}
 		if err != nil {
-			var d ErrorDetail
-			status, d = a.errorDetail(r, err)
-			body = s.errorBody(d)
+			a.writeError(w, r, s, err)
 		}
-		httpapi.WriteJSON(w, status, body)
 	}
 	for _, base := range s.bases {
 		a.api.Mux().HandleFunc(strings.TrimSpace(method+" "+base+path), h)
@@ -94,14 +96,16 @@ type ErrorDetail struct {
 	Param   *string `json:"param"`
 }
 
-// errorDetail maps err as v1 does (same statuses, types and codes).
-func (a *API) errorDetail(r *http.Request, err error) (int, ErrorDetail) {
+// writeError renders err in the surface's envelope, with v1's statuses,
+// types and codes (and its Retry-After).
+func (a *API) writeError(w http.ResponseWriter, r *http.Request, s surface, err error) {
 	status, body := httpapi.ErrorStatus(err)
 	if status >= http.StatusInternalServerError {
-		a.log.Error("internal error", "method", r.Method, "path", r.URL.Path, "err", err)
+		a.log.ErrorContext(r.Context(), "internal error", "err", err)
 	}
 	e := body.Error
-	return status, ErrorDetail{Status: strconv.Itoa(status), Type: e.Type, Message: e.Message, Code: e.Code, Param: e.Param}
+	httpapi.SetRetryAfter(w.Header(), err)
+	httpapi.WriteJSON(w, status, s.errorBody(ErrorDetail{Status: strconv.Itoa(status), Type: e.Type, Message: e.Message, Code: e.Code, Param: e.Param}))
 }
 
 // Page-number pagination.

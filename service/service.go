@@ -292,3 +292,14 @@ func (s *Service) Authenticate(ctx context.Context, secret string) (memberd.APIK
 	s.keys.mu.Unlock()
 	return k, nil
 }
+
+// PurgeIdempotencyKeys deletes up to limit Idempotency-Key records whose
+// retention has ended, and counts them.
+func (s *Service) PurgeIdempotencyKeys(ctx context.Context, limit int) (int, error) {
+	var n int
+	err := s.store.Update(ctx, func(tx memberd.Tx) (err error) {
+		n, err = tx.DeleteExpiredIdempotencyKeys(ctx, s.realNow(), limit)
+		return err
+	})
+	return n, err
+}

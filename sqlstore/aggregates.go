@@ -63,3 +63,21 @@ func (t *tx) LastEventSeq(ctx context.Context, companyID string) (int64, error) 
 	err := t.queryRow(ctx, `SELECT COALESCE(MAX(seq), 0) FROM events WHERE company_id = ?`, companyID).Scan(&seq)
 	return seq, err
 }
+
+func (t *tx) Backlog(ctx context.Context, now time.Time) (memberd.Backlog, error) {
+	var b memberd.Backlog
+	var oldestWork *int64
+	// Each figure reads a partial index: the queued deliveries, and per
+	// company the earliest due membership.
+	err := t.queryRow(ctx, `SELECT COUNT(*), COUNT(CASE WHEN next_attempt_at <= ? THEN 1 END)
+		FROM webhook_deliveries WHERE next_attempt_at IS NOT NULL`, ms(now)).Scan(&b.QueuedDeliveries, &b.DueDeliveries)
+	if err != nil {
+		return b, err
+	}
+	err = t.queryRow(ctx, `SELECT MIN((SELECT MIN(m.due_at) FROM memberships m WHERE m.company_id = c.id AND m.due_at IS NOT NULL) - c.clock_offset)
+		FROM companies c`).Scan(&oldestWork)
+	if oldestWork != nil {
+		b.OldestWork = time.UnixMilli(*oldestWork).UTC()
+	}
+	return b, err
+}

@@ -78,6 +78,11 @@ func TestHelp(t *testing.T) {
 	if _, _, err := runCmd(t, "serve", "stray"); err == nil {
 		t.Error("a stray argument was accepted")
 	}
+	for _, bad := range [][]string{{"--rate-limit", "-1"}, {"--rate-burst", "0"}} {
+		if _, _, err := runCmd(t, append([]string{"serve", "--database", filepath.Join(t.TempDir(), "m.db")}, bad...)...); err == nil {
+			t.Errorf("serve %v was accepted", bad)
+		}
+	}
 }
 
 // syncBuffer is a bytes.Buffer safe for a writer and a reader at once.

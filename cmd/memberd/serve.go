@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/memberd/memberd/httpapi"
 	"github.com/memberd/memberd/internal/backend"
 	"github.com/memberd/memberd/internal/node"
 )
@@ -27,6 +28,11 @@ POST /api/v1/test_helpers/clock/advance, and the test helpers exist.
 With --demo an empty database is filled with a demo company, and an API key
 and an SDK snippet are printed; it turns test helpers on.
 
+Each API key may make --rate-limit requests a second to this node, in
+bursts of --rate-burst; more get 429 rate_limited with Retry-After (which the
+official SDK waits for). GET /metrics serves Prometheus metrics, on this
+port or on --metrics-addr.
+
 Stops cleanly on SIGINT or SIGTERM: in-flight requests finish (10s at most),
 then webhook attempts in flight (--webhook-timeout at most).`, stderr)
 	addr := fs.String("addr", envOr("MEMBERD_ADDR", "127.0.0.1:8080"), "listen address (env MEMBERD_ADDR)")
@@ -41,12 +47,18 @@ then webhook attempts in flight (--webhook-timeout at most).`, stderr)
 		"deliver webhooks to loopback and private addresses (always on with test helpers) (env MEMBERD_ALLOW_PRIVATE_WEBHOOKS)")
 	hookTimeout := fs.Duration("webhook-timeout", 15*time.Second, "how long one webhook delivery attempt may take")
 	hookConcurrency := fs.Int("webhook-concurrency", 32, "webhook requests in flight at most")
+	rate := fs.Float64("rate-limit", node.DefaultRateLimit.Rate, "requests a second each API key may make to this node; 0 for no limit")
+	burst := fs.Int("rate-burst", node.DefaultRateLimit.Burst, "requests an API key may make at once before --rate-limit holds it back")
+	metricsAddr := fs.String("metrics-addr", "", "serve GET /metrics on this HOST:PORT instead of --addr (keep it off the API's port)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	log, err := newLogger(stderr, *logFormat, *logLevel)
 	if err != nil {
 		return err
+	}
+	if *rate < 0 || *burst < 1 {
+		return fmt.Errorf("--rate-limit must be 0 or more and --rate-burst 1 or more")
 	}
 	if *demo {
 		*helpers = true
@@ -74,6 +86,8 @@ then webhook attempts in flight (--webhook-timeout at most).`, stderr)
 		SchedulerInterval:    *interval,
 		WebhookTimeout:       *hookTimeout,
 		WebhookConcurrency:   *hookConcurrency,
+		RateLimit:            httpapi.RateLimit{Rate: *rate, Burst: *burst},
+		MetricsAddr:          *metricsAddr,
 	})
 	if *demo {
 		if err := seedDemo(ctx, n.Service, base, stdout); err != nil {

@@ -81,6 +81,8 @@ type Option func(*config)
 type config struct {
 	testHelpers, allowPrivateWebhooks bool
 	webhookFormats                    webhook.Formats
+	rateLimit                         httpapi.RateLimit
+	idempotencyLease                  time.Duration
 }
 
 // WithoutTestHelpers serves without test helpers (production mode).
@@ -89,6 +91,17 @@ func WithoutTestHelpers(c *config) { c.testHelpers = false }
 // WithPrivateWebhooks accepts webhook URLs on private addresses, as serve
 // --allow-private-webhooks does.
 func WithPrivateWebhooks(c *config) { c.allowPrivateWebhooks = true }
+
+// WithRateLimit limits each key's requests, as serve --rate-limit does.
+func WithRateLimit(l httpapi.RateLimit) Option {
+	return func(c *config) { c.rateLimit = l }
+}
+
+// WithIdempotencyLease sets how long an Idempotency-Key's hold lasts
+// unless renewed (renewals run on real time, a third of it apart).
+func WithIdempotencyLease(d time.Duration) Option {
+	return func(c *config) { c.idempotencyLease = d }
+}
 
 // WithWebhookFormats renders webhook payloads with formats.
 func WithWebhookFormats(formats webhook.Formats) Option {
@@ -115,7 +128,8 @@ func New(t *testing.T, opts ...Option) *Env {
 		Renderer:             wire.Renderer{BaseURL: "http://" + e.Server.Listener.Addr().String()},
 		AllowPrivateWebhooks: cfg.allowPrivateWebhooks, WebhookFormats: cfg.webhookFormats,
 	})
-	e.API = httpapi.New(httpapi.Config{Service: e.Service, Logger: log, TestHelpers: cfg.testHelpers})
+	e.API = httpapi.New(httpapi.Config{Service: e.Service, Logger: log, TestHelpers: cfg.testHelpers, Now: clock.Now, RateLimit: cfg.rateLimit,
+		IdempotencyLease: cfg.idempotencyLease})
 	e.Server.Config.Handler = e.API
 	e.Server.Start()
 	t.Cleanup(e.Server.Close)
@@ -191,6 +205,22 @@ func (e *Env) Call(method, path string, body any) Response {
 // CallKey is Call with another key ("" for none).
 func (e *Env) CallKey(key, method, path string, body any) Response {
 	e.T.Helper()
+	return e.CallHeader(http.Header{"Authorization": {"Bearer " + key}}, method, path, body)
+}
+
+// CallHeader is Call with the Env's key and these headers besides (an
+// Authorization among them replaces the key; empty, it sends none).
+func (e *Env) CallHeader(header http.Header, method, path string, body any) Response {
+	e.T.Helper()
+	resp, err := e.Do(header, method, path, body)
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	return resp
+}
+
+// Do is CallHeader returning its error: it may run on any goroutine.
+func (e *Env) Do(header http.Header, method, path string, body any) (Response, error) {
 	var rd io.Reader
 	switch b := body.(type) {
 	case nil:
@@ -202,28 +232,35 @@ func (e *Env) CallKey(key, method, path string, body any) Response {
 	}
 	req, err := http.NewRequest(method, e.Server.URL+path, rd)
 	if err != nil {
-		e.T.Fatal(err)
+		return Response{}, err
 	}
-	if key != "" {
-		req.Header.Set("Authorization", "Bearer "+key)
-	}
+	req.Header.Set("Authorization", "Bearer "+e.Key)
 	if rd != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
+	for k, vs := range header {
+		req.Header.Del(k)
+		for _, v := range vs {
+			req.Header.Add(k, v)
+		}
+	}
+	if req.Header.Get("Authorization") == "Bearer " {
+		req.Header.Del("Authorization")
+	}
 	resp, err := e.Server.Client().Do(req)
 	if err != nil {
-		e.T.Fatal(err)
+		return Response{}, err
 	}
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(resp.Body)
 	r := Response{Status: resp.StatusCode, Header: resp.Header, Body: raw}
 	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
-		e.T.Fatalf("%s %s: content type %q: %s", method, path, ct, raw)
+		return r, fmt.Errorf("%s %s: content type %q: %s", method, path, ct, raw)
 	}
 	if err := json.Unmarshal(raw, &r.JSON); err != nil {
 		json.Unmarshal(raw, &r.Array)
 	}
-	return r
+	return r, nil
 }
 
 // Want fails unless the response has the status.

@@ -36,6 +36,9 @@ func Run(t *testing.T, open func(t *testing.T) *sqlstore.Store) {
 		{"OutboxClaimsAreExclusive", testOutboxClaimsAreExclusive},
 		{"Retryable", testRetryable},
 		{"Aggregates", testAggregates},
+		{"IdempotencyKeys", testIdempotencyKeys},
+		{"IdempotencyRace", testIdempotencyRace},
+		{"Backlog", testBacklog},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
